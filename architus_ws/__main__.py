@@ -1,0 +1,3 @@
+from architus_ws.cli import main
+
+main()

@@ -1,0 +1,25 @@
+"""The ASGI application: Socket.IO at /socket.io/, Quart for everything else."""
+
+from __future__ import annotations
+
+import socketio
+from quart import Quart
+
+from bot_bridge.bus import Bus
+
+from architus_ws.config import Settings
+from architus_ws.gateway import Gateway
+from architus_ws.http import routes
+
+
+def create_app(settings: Settings, bus: Bus | None = None) -> socketio.ASGIApp:
+    """Build the gateway. Starting and stopping follow the ASGI lifespan of the server."""
+    gateway = Gateway(settings, bus)
+    quart = Quart("architus_ws")
+    quart.extensions["architus_gateway"] = gateway
+    quart.register_blueprint(routes)
+    quart.before_serving(gateway.start)
+    quart.after_serving(gateway.stop)
+    app = socketio.ASGIApp(gateway.server, other_asgi_app=quart)
+    app.gateway = gateway
+    return app

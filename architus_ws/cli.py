@@ -1,0 +1,95 @@
+"""`architus-ws serve` and `architus-ws token`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from architus_sdk.wire import DEFAULT_PERMISSIONS
+
+from architus_ws.config import ConfigError, Settings
+from architus_ws.tokens import mint_token
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="architus-ws", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--redis", metavar="URL", help="bus URL (default: ARCHITUS_REDIS_URL, "
+                       "else the in-memory bus of this one process)")
+    serve.add_argument("--demo", action="store_true",
+                       help="also run a simulated guild here and print a token for it")
+    serve.add_argument("--log-level", default="info")
+
+    token = commands.add_parser("token", help="mint a signed token (development and tests)")
+    token.add_argument("--user", required=True, help="user id (the `sub` claim)")
+    token.add_argument("--guild", action="append", default=[], metavar="GUILD_ID[:PERMS]",
+                       help=f"a guild and its permission bits (default {int(DEFAULT_PERMISSIONS):#x})")
+    token.add_argument("--ttl", type=float, default=3600, help="seconds until it expires")
+    token.add_argument("--kid", help="sign with this key of ARCHITUS_JWT_KEYS")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            _serve(args)
+        else:
+            print(_token(args))
+    except ConfigError as error:
+        parser.exit(2, f"architus-ws: {error}\n")
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from architus_ws import demo
+    from architus_ws.app import create_app
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    environ = dict(os.environ)
+    if args.demo and not (environ.get("ARCHITUS_JWT_SECRET") or environ.get("ARCHITUS_JWT_KEYS")):
+        # A throwaway secret: the demo's tokens die with the process.
+        environ["ARCHITUS_JWT_SECRET"] = demo.DEMO_SECRET
+    settings = Settings.from_env(environ, redis_url=args.redis)
+    app = create_app(settings)
+    if args.demo:
+        demo.attach_demo(app)
+        kid, secret = next(iter(settings.jwt_secrets.items()))
+        url = f"http://{args.host}:{args.port}"
+        print(demo.banner(url, demo.demo_token(secret, kid or None)), flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        # permessage-deflate halves fan-out throughput; pushes are small JSON.
+        ws_per_message_deflate=False,
+        lifespan="on",
+    )
+
+
+def _token(args: argparse.Namespace) -> str:
+    settings = Settings.from_env()
+    secret = settings.jwt_secrets.get(args.kid or "")
+    if secret is None:
+        raise ConfigError(f"no key {args.kid!r} in ARCHITUS_JWT_KEYS")
+    guilds: dict[str, int] = {}
+    for spec in args.guild:
+        guild_id, _, perms = spec.partition(":")
+        if not guild_id.isdigit():
+            raise ConfigError(f"--guild {spec!r}: the guild id must be a snowflake")
+        try:
+            guilds[guild_id] = int(perms, 0) if perms else int(DEFAULT_PERMISSIONS)
+        except ValueError:
+            raise ConfigError(f"--guild {spec!r}: PERMS must be a number like 0x112") from None
+    return mint_token(secret, args.user, guilds, ttl=args.ttl, kid=args.kid,
+                      issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,81 @@
+"""Settings, from the environment (CLI flags override them)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot_bridge.bus.history import HistoryLimits
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message tells the operator what to set."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """`requests` per `per_seconds`, refilled continuously (a token bucket)."""
+
+    requests: int
+    per_seconds: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    # kid -> secret; the key "" is used for tokens without a kid (ARCHITUS_JWT_SECRET)
+    jwt_secrets: Mapping[str, str]
+    redis_url: str | None = None
+    cors_origins: tuple[str, ...] | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway: float = 0.0
+    payload_limit: int = 64 * 1024
+    transport_limit: int = 1_000_000
+    interpret_rate: RateLimit = RateLimit(20, 10.0)
+    request_rate: RateLimit = RateLimit(100, 10.0)
+    history: HistoryLimits = field(default_factory=HistoryLimits)
+
+    @property
+    def bus_url(self) -> str:
+        return self.redis_url or "memory://"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        secrets: dict[str, str] = {}
+        if env.get("ARCHITUS_JWT_SECRET"):
+            secrets[""] = env["ARCHITUS_JWT_SECRET"]
+        if env.get("ARCHITUS_JWT_KEYS"):
+            try:
+                keyed = json.loads(env["ARCHITUS_JWT_KEYS"])
+            except json.JSONDecodeError as error:
+                raise ConfigError(f"ARCHITUS_JWT_KEYS is not JSON: {error}") from None
+            if not isinstance(keyed, dict) or not all(
+                isinstance(k, str) and k and isinstance(v, str) and v for k, v in keyed.items()
+            ):
+                raise ConfigError('ARCHITUS_JWT_KEYS must be a JSON object {"kid": "secret"}')
+            secrets.update(keyed)
+        origins = env.get("ARCHITUS_CORS_ORIGINS")
+        leeway = float(env.get("ARCHITUS_JWT_LEEWAY", "0"))
+        if not 0 <= leeway <= 60:
+            raise ConfigError("ARCHITUS_JWT_LEEWAY must be between 0 and 60 seconds")
+        values: dict[str, object] = {
+            "jwt_secrets": secrets,
+            "redis_url": env.get("ARCHITUS_REDIS_URL") or None,
+            "cors_origins": tuple(o.strip() for o in origins.split(",") if o.strip())
+            if origins
+            else None,
+            "jwt_issuer": env.get("ARCHITUS_JWT_ISSUER") or None,
+            "jwt_audience": env.get("ARCHITUS_JWT_AUDIENCE") or None,
+            "jwt_leeway": leeway,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)  # type: ignore[arg-type]
+        if not settings.jwt_secrets:
+            raise ConfigError(
+                "set ARCHITUS_JWT_SECRET (the secret shared with the REST API), "
+                "or ARCHITUS_JWT_KEYS, or run with --demo"
+            )
+        return settings

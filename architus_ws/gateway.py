@@ -1,0 +1,175 @@
+"""The Socket.IO side of the gateway: connection lifecycle and request dispatch."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from architus_sdk.wire import ClientEvent, ErrorReason
+
+from bot_bridge.bus import Bus
+
+from architus_ws import payloads
+from architus_ws.config import Settings
+from architus_ws.elevation import Elevation
+from architus_ws.errors import RequestError, ok
+from architus_ws.feeds import Feeds
+from architus_ws.handlers import RequestHandlers
+from architus_ws.metrics import Metrics
+from architus_ws.sender import SocketIORoomSender
+from architus_ws.server import GatewayServer
+from architus_ws.session import Session
+from architus_ws.spectators import Spectators
+from architus_ws.tokens import TokenVerifier
+
+logger = logging.getLogger(__name__)
+
+
+class ConnectAuth(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    token: str | None = Field(default=None, min_length=1, max_length=8192)
+
+
+class Refused(ConnectionRefusedError):
+    """A refused connect; python-socketio sends `error_args` as the client's connect_error.
+
+    The fields are given at the top level (python-socketio's client passes the dict on) and
+    under `data` (socket.io-client exposes that as `err.data`).
+    """
+
+    def __init__(self, error: RequestError) -> None:
+        super().__init__(error.message)
+        body = error.body()
+        self.error_args = body | {"data": body}
+
+
+class Gateway:
+    def __init__(self, settings: Settings, bus: Bus | None = None) -> None:
+        self.settings = settings
+        self.bus = bus or Bus(settings.bus_url, settings.history)
+        self.server = GatewayServer(
+            refuse=self._refuse,
+            async_mode="asgi",
+            cors_allowed_origins=list(settings.cors_origins) if settings.cors_origins else None,
+            max_http_buffer_size=settings.transport_limit,
+            # Each request awaits its own handler; one slow request must not hold the others.
+            async_handlers=True,
+        )
+        self.sessions: dict[str, Session] = {}
+        self.feeds = Feeds(self.bus, SocketIORoomSender(self.server), self._delivered)
+        self.metrics = Metrics(self.feeds.spectator_counts)
+        spectators = Spectators(self.server, self.feeds)
+        self.elevation = Elevation(self.server, spectators, self.metrics, settings.jwt_leeway)
+        self.handlers = RequestHandlers(
+            TokenVerifier(settings), self.elevation, spectators, self.feeds, self.bus, self._emit
+        )
+        self.table = self.handlers.table()
+        self.server.on("connect", self._on_connect)
+        self.server.on("disconnect", self._on_disconnect)
+        self.server.on("*", self._dispatch)
+
+    async def start(self) -> None:
+        await self.bus.connect()
+
+    async def stop(self) -> None:
+        for sid in list(self.sessions):
+            await self.server.disconnect(sid)
+        await self.feeds.close()
+        await self.bus.disconnect()
+
+    async def ready(self) -> bool:
+        try:
+            await self.bus.ping()
+        except Exception:
+            self.metrics.bus_up.set(0)
+            return False
+        self.metrics.bus_up.set(1)
+        return True
+
+    def _delivered(self, event: str, sockets: int) -> None:
+        self.metrics.delivered(event, sockets)
+
+    async def _emit(self, event: str, message: dict[str, Any], sid: str) -> None:
+        await self.server.emit(event, message, to=sid)
+        self.metrics.delivered(event, 1)
+
+    async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        session = Session.open(sid, _client_address(environ), self.settings)
+        if auth is not None:
+            try:
+                token = ConnectAuth.model_validate(auth).token
+            except ValidationError as error:
+                raise Refused(
+                    RequestError(ErrorReason.BAD_REQUEST, payloads.describe(error))
+                ) from None
+            if token is not None:
+                try:
+                    claims = self.handlers.verify(token)
+                except RequestError as error:
+                    raise Refused(error) from None
+                await self.elevation.elevate(session, claims)
+        self.sessions[sid] = session
+        self.metrics.connections.inc()
+
+    async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = self.sessions.pop(sid, None)
+        if session is None:
+            return
+        async with session.lock:
+            session.closed = True
+            self.elevation.demote(session)
+        self.metrics.connections.dec()
+
+    async def _refuse(self, name: Any, sid: str) -> dict[str, Any]:
+        shown = name[:64] if isinstance(name, str) else type(name).__name__
+        self.metrics.answered("unknown", ErrorReason.UNKNOWN_EVENT.code)
+        return RequestError(ErrorReason.UNKNOWN_EVENT, f"no event named {shown!r}").ack()
+
+    async def _dispatch(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        session = self.sessions.get(sid)
+        try:
+            if session is None:
+                raise RequestError(ErrorReason.UNAVAILABLE, "the connection is closing")
+            handler = self.table.get(event)
+            if handler is None:
+                raise RequestError(ErrorReason.UNKNOWN_EVENT, f"no event named {event[:64]!r}")
+            budget = (
+                session.interpret_budget
+                if event == ClientEvent.INTERPRET
+                else session.request_budget
+            )
+            wait = budget.take()
+            if wait:
+                raise RequestError(
+                    ErrorReason.RATE_LIMITED,
+                    f"too many requests; retry in {wait:.2f} s",
+                    retry_after=round(wait, 3),
+                )
+            payload = payloads.decode(args, self.settings.payload_limit)
+            request = payloads.validate(handler.model, payload)
+            async with session.lock:
+                answer = ok(await handler.call(session, request))
+            self.metrics.answered(event, 200)
+            return answer
+        except RequestError as error:
+            self.metrics.answered(event, error.reason.code)
+            return error.ack()
+        except Exception:
+            correlation_id = uuid.uuid4().hex[:16]
+            logger.exception("event %r failed [correlation id %s]", event[:64], correlation_id)
+            self.metrics.answered(event, ErrorReason.INTERNAL.code)
+            return RequestError(
+                ErrorReason.INTERNAL,
+                "internal error; quote the correlation id when reporting it",
+                correlation_id=correlation_id,
+            ).ack()
+
+
+def _client_address(environ: dict[str, Any]) -> str | None:
+    scope = environ.get("asgi.scope") or {}
+    client = scope.get("client")
+    return str(client[0]) if client else environ.get("REMOTE_ADDR")

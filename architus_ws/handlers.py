@@ -1,0 +1,191 @@
+"""Request handlers. The dispatch table is built by a naming rule: `on_<event>` answers the
+client event `<event>`, and the annotation of its `request` parameter is the pydantic model
+its payload is validated against before it is called."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel
+
+from architus_sdk.wire import (
+    ClientEvent,
+    DemoteRequest,
+    ElevationData,
+    ElevationRequest,
+    ErrorReason,
+    ResumePoint,
+    ServerEvent,
+    SpectateData,
+    SpectateRequest,
+)
+
+from bot_bridge.bus import Bus, BusUnavailable, Stream
+
+from architus_ws import permissions
+from architus_ws.elevation import Elevation
+from architus_ws.errors import RequestError
+from architus_ws.feeds import Feeds, GuildFeed
+from architus_ws.permissions import LogAccess
+from architus_ws.session import Session
+from architus_ws.spectators import Spectators
+from architus_ws.tokens import Claims, InvalidToken, TokenVerifier
+
+# How long a resuming socket waits for this node's feed to reach the seqs it already saw
+# (another node may have been ahead); past it the resume is refused as not recoverable.
+CATCH_UP_TIMEOUT = 2.0
+
+_EVENT_NAMES = {Stream.POOL: ServerEvent.LOG_POOL.value, Stream.LOGS: ServerEvent.LOG_OTHER.value}
+
+
+@dataclass(frozen=True)
+class Handler:
+    model: type[BaseModel]
+    call: Callable[[Session, Any], Awaitable[Any]]
+
+
+class RequestHandlers:
+    def __init__(
+        self,
+        tokens: TokenVerifier,
+        elevation: Elevation,
+        spectators: Spectators,
+        feeds: Feeds,
+        bus: Bus,
+        emit: Callable[[str, dict[str, Any], str], Awaitable[None]],
+    ) -> None:
+        self._tokens = tokens
+        self._elevation = elevation
+        self._spectators = spectators
+        self._feeds = feeds
+        self._bus = bus
+        self._emit = emit
+
+    def table(self) -> dict[str, Handler]:
+        table: dict[str, Handler] = {}
+        for name, method in inspect.getmembers(self, inspect.ismethod):
+            if not name.startswith("on_"):
+                continue
+            event = ClientEvent(name.removeprefix("on_")).value
+            table[event] = Handler(get_type_hints(method)["request"], method)
+        return table
+
+    def claims(self, session: Session) -> Claims:
+        """The caller's claims, or 401: missing, or expired even if the timer has not fired."""
+        claims = session.claims
+        if claims is None:
+            raise RequestError(ErrorReason.UNAUTHENTICATED, "request elevation first")
+        if not self._elevation.is_current(claims):
+            raise RequestError(ErrorReason.UNAUTHENTICATED, "token expired")
+        return claims
+
+    def verify(self, token: str) -> Claims:
+        try:
+            return self._tokens.verify(token)
+        except InvalidToken as error:
+            raise RequestError(ErrorReason.UNAUTHENTICATED, str(error)) from None
+
+    async def on_request_elevation(
+        self, session: Session, request: ElevationRequest
+    ) -> dict[str, Any]:
+        claims = self.verify(request.token)
+        await self._elevation.elevate(session, claims)
+        data = ElevationData(
+            user_id=claims.user_id,
+            guilds={guild: int(perms) for guild, perms in claims.guilds.items()},
+            expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
+        )
+        return data.model_dump(mode="json")
+
+    async def on_demote(self, session: Session, request: DemoteRequest) -> dict[str, Any]:
+        self._elevation.demote(session)
+        return {}
+
+    async def on_spectate(self, session: Session, request: SpectateRequest) -> dict[str, Any]:
+        claims = self.claims(session)
+        guild_id = request.guild_id
+        if guild_id is None:
+            self._spectators.stop(session)
+            return {"guild_id": None}
+        if not permissions.can_spectate(claims, guild_id):
+            raise RequestError(ErrorReason.FORBIDDEN, f"guild {guild_id} is not in your token")
+        if request.include_logs and not permissions.can_include_logs(claims, guild_id):
+            raise RequestError(ErrorReason.FORBIDDEN, "include_logs needs VIEW_PUBLIC_LOGS")
+        try:
+            feed = await self._feeds.join(guild_id, session.sid)
+        except BusUnavailable as error:
+            raise RequestError(ErrorReason.UNAVAILABLE, f"the bus is unavailable: {error}") from None
+        # Committed from here on: leave what was spectated before (rooms, and feed if another).
+        previous = session.spectating
+        if previous is not None:
+            self._spectators.leave_rooms(session)
+            session.spectating = None
+            if previous.guild_id != guild_id:
+                self._feeds.leave(previous.guild_id, session.sid)
+        access = permissions.log_access(claims, guild_id, request.include_logs)
+        recovered, replayed = False, 0
+        if request.resume is not None:
+            recovered, replayed = await self._replay(session, access, feed, request.resume)
+        # No await between reading the position and entering the rooms.
+        position = feed.position()
+        self._spectators.enter(session, feed, request.include_logs, access)
+        return SpectateData(
+            guild_id=guild_id,
+            epoch=position.epoch,
+            pool_seq=position.pool_seq,
+            logs_seq=position.logs_seq,
+            recovered=recovered,
+            replayed=replayed,
+        ).model_dump()
+
+    async def _replay(
+        self, session: Session, access: LogAccess, feed: GuildFeed, resume: ResumePoint
+    ) -> tuple[bool, int]:
+        """Send the socket every event after `resume` that the feed has already sent, in order.
+
+        Returns (recovered, replayed). Loops because the feed moves on while history is read;
+        ends with the socket exactly at the feed's position, so live events follow seamlessly.
+        """
+        if resume.epoch != feed.epoch:
+            return False, 0
+        cursor = {Stream.POOL: resume.pool_seq, Stream.LOGS: resume.logs_seq}
+        if not await self._catch_up(feed, cursor):
+            return False, 0
+        # Without log access the logs stream is not the socket's to replay.
+        streams = [Stream.POOL] if access is LogAccess.NONE else [Stream.POOL, Stream.LOGS]
+        replayed = 0
+        while any(cursor[stream] < feed.last_seq[stream] for stream in streams):
+            for stream in streams:
+                target = feed.last_seq[stream]
+                if cursor[stream] >= target:
+                    continue
+                try:
+                    missed = await self._bus.history(feed.guild_id, stream, after=cursor[stream])
+                except BusUnavailable:
+                    missed = None
+                if missed is None or feed.epoch != resume.epoch:
+                    return False, replayed
+                for event in missed:
+                    if event.seq > target:
+                        break
+                    cursor[stream] = event.seq
+                    if event.private and access is not LogAccess.PRIVATE:
+                        continue
+                    await self._emit(_EVENT_NAMES[stream], event.message, session.sid)
+                    replayed += 1
+        return True, replayed
+
+    async def _catch_up(self, feed: GuildFeed, cursor: dict[Stream, int]) -> bool:
+        """Wait until this node's feed has reached what the client saw (maybe on another node)."""
+        try:
+            async with asyncio.timeout(CATCH_UP_TIMEOUT):
+                while any(cursor[stream] > feed.last_seq[stream] for stream in Stream):
+                    await feed.advanced.wait()
+        except TimeoutError:
+            return False
+        return True

@@ -1,0 +1,66 @@
+"""Prometheus metrics of one gateway process (own registry, so several apps can share a
+process in tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from architus_sdk.wire import ClientEvent
+
+
+class _SpectatorCollector(Collector):
+    """Reads spectators per guild at scrape time instead of updating a gauge per change."""
+
+    def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
+        self._counts = counts
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        family = GaugeMetricFamily(
+            "architus_spectators", "Sockets spectating each guild", labels=["guild_id"]
+        )
+        for guild_id, count in self._counts().items():
+            family.add_metric([guild_id], count)
+        yield family
+
+
+class Metrics:
+    def __init__(self, spectator_counts: Callable[[], dict[str, int]]) -> None:
+        self.registry = CollectorRegistry()
+        self.connections = Gauge(
+            "architus_connections", "Connected Socket.IO sockets", registry=self.registry
+        )
+        self.elevated = Gauge(
+            "architus_elevated_sessions", "Sockets holding a valid token", registry=self.registry
+        )
+        self.pushes = Counter(
+            "architus_pushes_sent",
+            "Pushes sent to sockets (one per socket reached)",
+            ["event"],
+            registry=self.registry,
+        )
+        self.requests = Counter(
+            "architus_requests",
+            "Client requests answered, by event and ack code (200 for ok)",
+            ["event", "code"],
+            registry=self.registry,
+        )
+        self.bus_up = Gauge(
+            "architus_bus_up", "1 when the bus answered the last readiness check",
+            registry=self.registry,
+        )
+        self.registry.register(_SpectatorCollector(spectator_counts))
+
+    def delivered(self, event: str, sockets: int) -> None:
+        self.pushes.labels(event).inc(sockets)
+
+    def answered(self, event: str, code: int) -> None:
+        # Unknown names are attacker-chosen: one label for all of them keeps cardinality fixed.
+        label = event if event in ClientEvent.__members__.values() else "unknown"
+        self.requests.labels(label, str(code)).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

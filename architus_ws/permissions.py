@@ -1,0 +1,52 @@
+"""The permission rules of CONTRACT section 3, as pure functions of (claims, guild).
+
+Every handler and the fan-out's room choice ask these; nothing else reads permission bits.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from architus_sdk.wire import Permission
+
+from architus_ws.tokens import Claims
+
+
+class LogAccess(Enum):
+    """What of a guild's log stream a spectator receives."""
+
+    NONE = "none"
+    PUBLIC = "public"
+    PRIVATE = "private"  # public and private entries
+
+
+def has(claims: Claims, guild_id: str, permission: Permission) -> bool:
+    perms = claims.permissions(guild_id)
+    if perms is None:
+        return False
+    return bool(perms & Permission.ADMINISTRATOR) or (perms & permission) == permission
+
+
+def can_spectate(claims: Claims, guild_id: str) -> bool:
+    return guild_id in claims.guilds
+
+
+def can_read_pool(claims: Claims, guild_id: str) -> bool:
+    return guild_id in claims.guilds
+
+
+def can_view_settings(claims: Claims, guild_id: str) -> bool:
+    return has(claims, guild_id, Permission.VIEW_SETTINGS)
+
+
+def can_include_logs(claims: Claims, guild_id: str) -> bool:
+    return has(claims, guild_id, Permission.VIEW_PUBLIC_LOGS)
+
+
+def log_access(claims: Claims, guild_id: str, include_logs: bool) -> LogAccess:
+    if not include_logs or not can_include_logs(claims, guild_id):
+        return LogAccess.NONE
+    if has(claims, guild_id, Permission.VIEW_PRIVATE_LOGS):
+        return LogAccess.PRIVATE
+    return LogAccess.PUBLIC
+

@@ -1,0 +1,42 @@
+"""What the gateway knows about one connected socket. Lives on the node holding the socket;
+everything a reconnecting client needs (its token, its seqs) it brings itself."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from architus_ws.config import Settings
+from architus_ws.permissions import LogAccess
+from architus_ws.ratelimit import TokenBucket
+from architus_ws.tokens import Claims
+
+
+@dataclass
+class Spectating:
+    guild_id: str
+    include_logs: bool
+    access: LogAccess
+
+
+@dataclass
+class Session:
+    sid: str
+    address: str | None
+    interpret_budget: TokenBucket
+    request_budget: TokenBucket
+    claims: Claims | None = None
+    spectating: Spectating | None = None
+    expiry: asyncio.TimerHandle | None = None
+    closed: bool = False
+    # Requests of one socket run one at a time, so state changes never interleave.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def open(cls, sid: str, address: str | None, settings: Settings) -> Session:
+        return cls(
+            sid=sid,
+            address=address,
+            interpret_budget=TokenBucket(settings.interpret_rate),
+            request_budget=TokenBucket(settings.request_rate),
+        )

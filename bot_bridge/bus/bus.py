@@ -1,0 +1,119 @@
+"""`Bus`: the backend chosen by URL, plus subscribe-once reference counting per guild.
+
+Any number of local subscribers may follow a guild; the backend is subscribed when the first
+arrives and unsubscribed when the last leaves, so a process receives only the guilds it has
+subscribers for. One listener task moves the backend's events to the subscribers' queues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from urllib.parse import urlparse
+
+from bot_bridge.bus.base import BusBackend, BusEvent, Draft, Position, Stream
+from bot_bridge.bus.history import HistoryLimits
+
+logger = logging.getLogger(__name__)
+
+
+def backend_for(url: str, limits: HistoryLimits | None = None) -> BusBackend:
+    """The one place a URL scheme picks a backend; imports stay lazy."""
+    scheme = urlparse(url).scheme
+    limits = limits or HistoryLimits()
+    if scheme == "memory":
+        from bot_bridge.bus.bus_memory import MemoryBackend
+
+        return MemoryBackend(url, limits)
+    if scheme in ("redis", "rediss", "unix"):
+        from bot_bridge.bus.bus_redis import RedisBackend
+
+        return RedisBackend(url, limits)
+    raise ValueError(f"no bus backend for {url!r}: use memory://, redis://, rediss:// or unix://")
+
+
+class Subscription:
+    """The live events of one guild, in arrival order, for one local subscriber."""
+
+    def __init__(self, guild_id: str) -> None:
+        self.guild_id = guild_id
+        self._queue: asyncio.Queue[BusEvent] = asyncio.Queue()
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> BusEvent:
+        return await self._queue.get()
+
+    def _deliver(self, event: BusEvent) -> None:
+        self._queue.put_nowait(event)
+
+
+class Bus:
+    def __init__(self, url: str, limits: HistoryLimits | None = None) -> None:
+        self.url = url
+        self._backend = backend_for(url, limits)
+        self._subscriptions: dict[str, set[Subscription]] = {}
+        self._guild_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._listener: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        await self._backend.connect()
+        self._listener = asyncio.create_task(self._listen(), name="bus-listener")
+
+    async def disconnect(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._backend.disconnect()
+
+    async def ping(self) -> None:
+        await self._backend.ping()
+
+    async def publish(self, draft: Draft) -> BusEvent:
+        return await self._backend.publish(draft)
+
+    async def position(self, guild_id: str) -> Position:
+        return await self._backend.position(guild_id)
+
+    async def history(self, guild_id: str, stream: Stream, after: int) -> list[BusEvent] | None:
+        return await self._backend.history(guild_id, stream, after)
+
+    def subscribed_guilds(self) -> set[str]:
+        return set(self._subscriptions)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, guild_id: str) -> AsyncIterator[Subscription]:
+        """Follow a guild's live events; delivery is certain once the context is entered."""
+        subscription = Subscription(guild_id)
+        async with self._guild_locks[guild_id]:
+            followers = self._subscriptions.get(guild_id)
+            if followers is None:
+                await self._backend.subscribe(guild_id)
+                followers = self._subscriptions[guild_id] = set()
+            followers.add(subscription)
+        try:
+            yield subscription
+        finally:
+            await asyncio.shield(self._leave(subscription))
+
+    async def _leave(self, subscription: Subscription) -> None:
+        guild_id = subscription.guild_id
+        async with self._guild_locks[guild_id]:
+            followers = self._subscriptions.get(guild_id)
+            if followers is None:
+                return
+            followers.discard(subscription)
+            if not followers:
+                del self._subscriptions[guild_id]
+                await self._backend.unsubscribe(guild_id)
+
+    async def _listen(self) -> None:
+        while True:
+            event = await self._backend.next_event()
+            for subscription in self._subscriptions.get(event.guild_id, ()):
+                subscription._deliver(event)

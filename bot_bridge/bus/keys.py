@@ -1,0 +1,31 @@
+"""Redis key and channel names. Every name of a guild carries the hash tag `{<guild_id>}`, so
+a guild's epoch, seqs, histories and channels live on one Redis Cluster shard."""
+
+from __future__ import annotations
+
+from bot_bridge.bus.base import Stream
+
+PREFIX = "architus"
+CONTROL_CHANNEL = f"{PREFIX}:control"
+
+
+def epoch_key(guild_id: str) -> str:
+    return f"{PREFIX}:{{{guild_id}}}:epoch"
+
+
+def seq_key(guild_id: str, stream: Stream) -> str:
+    return f"{PREFIX}:{{{guild_id}}}:{stream}:seq"
+
+
+def history_key(guild_id: str, stream: Stream) -> str:
+    return f"{PREFIX}:{{{guild_id}}}:{stream}:history"
+
+
+def channel(guild_id: str, stream: Stream) -> str:
+    """`architus:{<guild>}:pool` carries log_pool, `architus:{<guild>}:logs` log_other."""
+    return f"{PREFIX}:{{{guild_id}}}:{stream}"
+
+
+def parse_channel(name: str) -> tuple[str, Stream]:
+    _, tagged, stream = name.split(":")
+    return tagged[1:-1], Stream(stream)

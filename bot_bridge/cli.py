@@ -1,0 +1,54 @@
+"""`architus-bridge simulate` (a synthetic guild) and `architus-bridge run` (discord.py)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot_bridge.bus import Bus
+from bot_bridge.publisher import Publisher
+from bot_bridge.simulation import SimulatedGuild, run_simulation
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="architus-bridge", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    simulate = commands.add_parser("simulate", help="publish a synthetic guild's events")
+    simulate.add_argument("--guild", required=True, help="the guild id (a snowflake)")
+    simulate.add_argument("--members", type=int, default=100)
+    simulate.add_argument("--events", type=int, default=0, help="how many (0: forever)")
+    simulate.add_argument("--rate", type=float, default=10.0, help="events per second (0: max)")
+    simulate.add_argument("--redis", metavar="URL", default=os.environ.get("ARCHITUS_REDIS_URL"),
+                          help="bus URL (default ARCHITUS_REDIS_URL)")
+    simulate.add_argument("--seed", type=int, help="seed the generator (repeatable runs)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level="INFO", format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "simulate":
+        if not args.guild.isdigit():
+            parser.exit(2, "architus-bridge: --guild must be a snowflake (digits)\n")
+        if not args.redis:
+            parser.exit(2, "architus-bridge: set --redis or ARCHITUS_REDIS_URL: a simulator in "
+                        "its own process needs a shared bus (or use architus-ws serve --demo)\n")
+        sent = asyncio.run(_simulate(args))
+        print(f"published {sent} events to guild {args.guild}", file=sys.stderr)
+
+
+async def _simulate(args: argparse.Namespace) -> int:
+    import random
+
+    bus = Bus(args.redis)
+    await bus.connect()
+    try:
+        guild = SimulatedGuild(args.guild, rng=random.Random(args.seed))
+        guild.seed(args.members)
+        return await run_simulation(guild, Publisher(bus), args.events, args.rate)
+    finally:
+        await bus.disconnect()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,71 @@
+"""Server-to-client pushes."""
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from architus_sdk.wire.snowflake import Snowflake
+
+
+class EntityType(StrEnum):
+    MEMBER = "member"
+    CHANNEL = "channel"
+    ROLE = "role"
+    EMOJI = "emoji"
+    AUTO_RESPONSE = "auto_response"
+    SETTING = "setting"
+    USER = "user"
+    GUILD = "guild"
+
+
+class PoolOp(StrEnum):
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class Sequenced(BaseModel):
+    """What the bus adds when it publishes: the guild, its history's epoch, the stream seq."""
+
+    guild_id: Snowflake
+    epoch: str
+    seq: int = Field(ge=1)
+
+
+class LogPoolBody(BaseModel):
+    """What a publisher writes; the bus turns it into a `LogPool` by sequencing it."""
+
+    type: EntityType
+    op: PoolOp
+    data: list[Any]
+    timestamp: str
+
+
+class LogPool(Sequenced, LogPoolBody):
+    """An entity pool changed: `data` holds entities (upsert) or ids (delete)."""
+
+
+class LogOtherBody(BaseModel):
+    """A guild log entry as a publisher writes it (architus action numbers)."""
+
+    id: Snowflake
+    action: int
+    private: bool
+    agent_id: Snowflake | None
+    subject_id: Snowflake | None
+    content: str | None
+    data: dict[str, Any]
+    timestamp: str
+
+
+class LogOther(Sequenced, LogOtherBody):
+    """A guild log entry; `action` uses architus's numbers (3001 message sent, ...)."""
+
+
+class ElevationExpired(BaseModel):
+    reason: Literal["token_expired"] = "token_expired"
+
+
+class SpectateReset(BaseModel):
+    guild_id: Snowflake
+    reason: Literal["permissions_changed"] = "permissions_changed"
