@@ -6,6 +6,7 @@ import logging
 import uuid
 from typing import Any
 
+import socketio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from architus_sdk.wire import ClientEvent, ErrorReason
@@ -34,7 +35,7 @@ class ConnectAuth(BaseModel):
     token: str | None = Field(default=None, min_length=1, max_length=8192)
 
 
-class Refused(ConnectionRefusedError):
+class Refused(socketio.exceptions.ConnectionRefusedError):  # type: ignore[misc]
     """A refused connect; python-socketio sends `error_args` as the client's connect_error.
 
     The fields are given at the top level (python-socketio's client passes the dict on) and

@@ -33,3 +33,11 @@ class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
             await server._send_packet(
                 eio_sid, self.packet_class(packet.ACK, namespace=namespace, id=id, data=[answer])
             )
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        # python-engineio leaves a long-polling client's pending GET waiting for the ping
+        # timeout (45 s) after the client closed; release it now so neither side holds it.
+        eio_socket = self.eio.sockets.get(eio_sid)
+        if eio_socket is not None and not eio_socket.upgraded:
+            eio_socket.queue.put_nowait(None)

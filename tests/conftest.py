@@ -1,0 +1,222 @@
+"""Shared fixtures: a private redis-server, gateways on loopback ports, tokens, clients.
+
+Nothing here touches the machine's own Redis: pytest-redis starts `redis-server` on a free
+port for the session, and each test starts from an empty database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import redis as sync_redis
+import redis.asyncio as redis
+import socketio
+import uvicorn
+from pytest_redis import factories
+
+from architus_ws import Settings, create_app
+from architus_ws.gateway import Gateway
+from architus_ws.tokens import mint_token
+from bot_bridge.bus import Bus
+
+SECRET = "test-secret-" + "x" * 20
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if shutil.which("redis-server") is None:
+        raise pytest.UsageError(
+            "redis-server not found on PATH. The tests run their own Redis and need the "
+            "executable: apt-get install redis-server (Debian/Ubuntu) or brew install redis."
+        )
+
+
+redis_proc = factories.redis_proc(port=None)
+
+
+@pytest.fixture
+def redis_url(redis_proc: Any) -> str:
+    """A clean database on the session's private redis-server."""
+    url = f"redis://{redis_proc.host}:{redis_proc.port}/0"
+    # Synchronous on purpose: parametrized fixtures resolve it outside the event loop.
+    with sync_redis.Redis.from_url(url) as client:
+        client.flushall()
+    return url
+
+
+@pytest.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+def memory_url() -> str:
+    """A memory bus of its own: memory hubs are shared per URL within the process."""
+    return f"memory://test-{uuid.uuid4().hex}"
+
+
+def token(
+    user: str = "1001",
+    guilds: dict[str, int] | None = None,
+    ttl: float = 3600,
+    secret: str = SECRET,
+    **kwargs: Any,
+) -> str:
+    return mint_token(secret, user, guilds if guilds is not None else {}, ttl=ttl, **kwargs)
+
+
+def settings(bus_url: str | None = None, **overrides: Any) -> Settings:
+    redis_url = bus_url if bus_url and not bus_url.startswith("memory") else None
+    base = Settings.from_env({"ARCHITUS_JWT_SECRET": SECRET}, redis_url=redis_url)
+    values = {**base.__dict__, **overrides}
+    return Settings(**values)
+
+
+@dataclass
+class RunningGateway:
+    url: str
+    gateway: Gateway
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        await self.task
+
+
+async def start_gateway(config: Settings, bus: Bus | None = None) -> RunningGateway:
+    if bus is None and config.redis_url is None:
+        bus = Bus(memory_url())
+    app = create_app(config, bus)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            lifespan="on",
+            ws_per_message_deflate=False,
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return RunningGateway(f"http://127.0.0.1:{port}", app.gateway, server, task)
+
+
+@dataclass
+class Client:
+    """A python-socketio client that records every push it receives, in order."""
+
+    sio: socketio.AsyncClient
+    pushes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    connect_errors: list[Any] = field(default_factory=list)
+
+    async def call(self, event: str, *args: Any, timeout: float = 5) -> Any:
+        return await self.sio.call(event, *args, timeout=timeout)
+
+    def received(self, event: str) -> list[dict[str, Any]]:
+        return [data for name, data in self.pushes if name == event]
+
+    async def wait_for(
+        self, predicate: Callable[[Client], bool], timeout: float = 5.0
+    ) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate(self):
+                await asyncio.sleep(0.01)
+
+
+ClientFactory = Callable[..., Awaitable[Client]]
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[ClientFactory]:
+    clients: list[Client] = []
+
+    async def factory(url: str, auth: Any = None, transport: str = "websocket") -> Client:
+        sio = socketio.AsyncClient(reconnection=False)
+        client = Client(sio)
+        for event in ("log_pool", "log_other", "elevation_expired", "spectate_reset"):
+            sio.on(event, _recorder(client, event))
+        sio.on("connect_error", client.connect_errors.append)
+        clients.append(client)
+        await sio.connect(url, auth=auth, transports=[transport], wait_timeout=5)
+        return client
+
+    yield factory
+    for client in clients:
+        with contextlib.suppress(Exception):
+            await client.sio.disconnect()
+
+
+def _recorder(client: Client, event: str) -> Callable[[dict[str, Any]], None]:
+    def record(data: dict[str, Any]) -> None:
+        client.pushes.append((event, data))
+
+    return record
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[RunningGateway]:
+    """A gateway on its own memory bus."""
+    running = await start_gateway(settings())
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def redis_gateway(redis_url: str) -> AsyncIterator[RunningGateway]:
+    running = await start_gateway(settings(redis_url))
+    yield running
+    await running.stop()
+
+
+@dataclass
+class RedisServer:
+    """A redis-server of one test's own, for tests that stop and restart it."""
+
+    port: int
+    process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", stdout=asyncio.subprocess.DEVNULL,
+        )
+        async with asyncio.timeout(10):
+            while True:
+                with contextlib.suppress(OSError):
+                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                    writer.close()
+                    return
+                await asyncio.sleep(0.02)
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+@pytest.fixture
+async def own_redis() -> AsyncIterator[RedisServer]:
+    from port_for import get_port
+
+    server = RedisServer(int(get_port(None)))
+    await server.start()
+    yield server
+    await server.kill()
