@@ -5,11 +5,10 @@ from __future__ import annotations
 import socketio
 from quart import Quart
 
-from bot_bridge.bus import Bus
-
 from architus_ws.config import Settings
 from architus_ws.gateway import Gateway
 from architus_ws.http import routes
+from bot_bridge.bus import Bus
 
 
 def create_app(settings: Settings, bus: Bus | None = None) -> socketio.ASGIApp:

@@ -9,7 +9,6 @@ import sys
 from collections.abc import Sequence
 
 from architus_sdk.wire import DEFAULT_PERMISSIONS
-
 from architus_ws.config import ConfigError, Settings
 from architus_ws.tokens import mint_token
 
@@ -21,16 +20,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="run the gateway")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--redis", metavar="URL", help="bus URL (default: ARCHITUS_REDIS_URL, "
-                       "else the in-memory bus of this one process)")
-    serve.add_argument("--demo", action="store_true",
-                       help="also run a simulated guild here and print a token for it")
+    serve.add_argument(
+        "--redis",
+        metavar="URL",
+        help="bus URL (default: ARCHITUS_REDIS_URL, else the in-memory bus of this one process)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="also run a simulated guild here and print a token for it",
+    )
     serve.add_argument("--log-level", default="info")
 
     token = commands.add_parser("token", help="mint a signed token (development and tests)")
     token.add_argument("--user", required=True, help="user id (the `sub` claim)")
-    token.add_argument("--guild", action="append", default=[], metavar="GUILD_ID[:PERMS]",
-                       help=f"a guild and its permission bits (default {int(DEFAULT_PERMISSIONS):#x})")
+    token.add_argument(
+        "--guild",
+        action="append",
+        default=[],
+        metavar="GUILD_ID[:PERMS]",
+        help=f"a guild and its permission bits (default {int(DEFAULT_PERMISSIONS):#x})",
+    )
     token.add_argument("--ttl", type=float, default=3600, help="seconds until it expires")
     token.add_argument("--kid", help="sign with this key of ARCHITUS_JWT_KEYS")
 
@@ -87,8 +97,15 @@ def _token(args: argparse.Namespace) -> str:
             guilds[guild_id] = int(perms, 0) if perms else int(DEFAULT_PERMISSIONS)
         except ValueError:
             raise ConfigError(f"--guild {spec!r}: PERMS must be a number like 0x112") from None
-    return mint_token(secret, args.user, guilds, ttl=args.ttl, kid=args.kid,
-                      issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+    return mint_token(
+        secret,
+        args.user,
+        guilds,
+        ttl=args.ttl,
+        kid=args.kid,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
 
 
 if __name__ == "__main__":

@@ -11,12 +11,10 @@ import socketio
 from quart import Quart
 
 from architus_sdk.wire import Permission
-
-from bot_bridge.publisher import Publisher
-from bot_bridge.simulation import SimulatedGuild, run_simulation
-
 from architus_ws.gateway import Gateway
 from architus_ws.tokens import mint_token
+from bot_bridge.publisher import Publisher
+from bot_bridge.simulation import SimulatedGuild, run_simulation
 
 DEMO_GUILD_ID = "607637793107345431"
 DEMO_USER_ID = "214037134477230080"
@@ -48,8 +46,9 @@ def attach_demo(app: socketio.ASGIApp, rate: float = 2.0, members: int = 200) ->
 
 def demo_token(secret: str, kid: str | None = None) -> str:
     every_permission = int(sum(Permission))
-    return mint_token(secret, DEMO_USER_ID, {DEMO_GUILD_ID: every_permission}, ttl=24 * 3600,
-                      kid=kid)
+    return mint_token(
+        secret, DEMO_USER_ID, {DEMO_GUILD_ID: every_permission}, ttl=24 * 3600, kid=kid
+    )
 
 
 def banner(url: str, token: str) -> str:

@@ -14,7 +14,6 @@ import time
 import socketio
 
 from architus_sdk.wire import ElevationExpired, ServerEvent, SpectateReset
-
 from architus_ws import permissions, rooms
 from architus_ws.metrics import Metrics
 from architus_ws.session import Session
@@ -43,7 +42,9 @@ class Elevation:
         if session.claims is not None and session.claims.user_id != claims.user_id:
             self.demote(session)
         if session.claims is None:
-            self._server.manager.basic_enter_room(session.sid, NAMESPACE, rooms.auth_room(session.sid))
+            self._server.manager.basic_enter_room(
+                session.sid, NAMESPACE, rooms.auth_room(session.sid)
+            )
             self._metrics.elevated.inc()
         session.claims = claims
         self._schedule_expiry(session, claims)
@@ -55,7 +56,9 @@ class Elevation:
             session.expiry.cancel()
             session.expiry = None
         if session.claims is not None:
-            self._server.manager.basic_leave_room(session.sid, NAMESPACE, rooms.auth_room(session.sid))
+            self._server.manager.basic_leave_room(
+                session.sid, NAMESPACE, rooms.auth_room(session.sid)
+            )
             self._metrics.elevated.dec()
             session.claims = None
 
@@ -69,8 +72,9 @@ class Elevation:
         ):
             self._spectators.stop(session)
             reset = SpectateReset(guild_id=guild_id)
-            await self._server.emit(ServerEvent.SPECTATE_RESET.value, reset.model_dump(),
-                                    to=session.sid)
+            await self._server.emit(
+                ServerEvent.SPECTATE_RESET.value, reset.model_dump(), to=session.sid
+            )
             return
         access = permissions.log_access(claims, guild_id, spectating.include_logs)
         self._spectators.change_access(session, access)
@@ -93,5 +97,6 @@ class Elevation:
                 return  # renewed, demoted or gone meanwhile
             session.expiry = None
             self.demote(session)
-        await self._server.emit(ServerEvent.ELEVATION_EXPIRED.value,
-                                ElevationExpired().model_dump(), to=session.sid)
+        await self._server.emit(
+            ServerEvent.ELEVATION_EXPIRED.value, ElevationExpired().model_dump(), to=session.sid
+        )

@@ -16,11 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from architus_sdk.wire import ServerEvent
-
-from bot_bridge.bus import Bus, BusEvent, Position, Stream, Subscription
-
 from architus_ws import rooms
 from architus_ws.sender import RoomSender
+from bot_bridge.bus import Bus, BusEvent, BusUnavailable, Position, Stream, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +135,9 @@ class Feeds:
         async for event in subscription:
             if event.epoch != feed.epoch:
                 # The bus lost its history (e.g. Redis restarted empty): a new epoch begins.
-                logger.warning("guild %s: epoch %s replaced by %s", feed.guild_id, feed.epoch,
-                               event.epoch)
+                logger.warning(
+                    "guild %s: epoch %s replaced by %s", feed.guild_id, feed.epoch, event.epoch
+                )
                 feed.epoch = event.epoch
                 feed.last_seq = {Stream.POOL: 0, Stream.LOGS: 0}
             last = feed.last_seq[event.stream]
@@ -154,8 +153,13 @@ class Feeds:
         except BusUnavailable:
             missed = None
         if missed is None:
-            logger.error("guild %s %s: seqs %d..%d lost from history", feed.guild_id, stream,
-                         last + 1, upto - 1)
+            logger.error(
+                "guild %s %s: seqs %d..%d lost from history",
+                feed.guild_id,
+                stream,
+                last + 1,
+                upto - 1,
+            )
             return
         for event in missed:
             if event.seq < upto:

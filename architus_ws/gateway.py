@@ -10,9 +10,6 @@ import socketio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from architus_sdk.wire import ClientEvent, ErrorReason
-
-from bot_bridge.bus import Bus
-
 from architus_ws import payloads
 from architus_ws.config import Settings
 from architus_ws.elevation import Elevation
@@ -25,6 +22,7 @@ from architus_ws.server import GatewayServer
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
 from architus_ws.tokens import TokenVerifier
+from bot_bridge.bus import Bus
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, get_type_hints
 
 from pydantic import BaseModel
@@ -24,9 +24,6 @@ from architus_sdk.wire import (
     SpectateData,
     SpectateRequest,
 )
-
-from bot_bridge.bus import Bus, BusUnavailable, Stream
-
 from architus_ws import permissions
 from architus_ws.elevation import Elevation
 from architus_ws.errors import RequestError
@@ -35,6 +32,7 @@ from architus_ws.permissions import LogAccess
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
 from architus_ws.tokens import Claims, InvalidToken, TokenVerifier
+from bot_bridge.bus import Bus, BusUnavailable, Stream
 
 # How long a resuming socket waits for this node's feed to reach the seqs it already saw
 # (another node may have been ahead); past it the resume is refused as not recoverable.
@@ -119,7 +117,9 @@ class RequestHandlers:
         try:
             feed = await self._feeds.join(guild_id, session.sid)
         except BusUnavailable as error:
-            raise RequestError(ErrorReason.UNAVAILABLE, f"the bus is unavailable: {error}") from None
+            raise RequestError(
+                ErrorReason.UNAVAILABLE, f"the bus is unavailable: {error}"
+            ) from None
         # Committed from here on: leave what was spectated before (rooms, and feed if another).
         previous = session.spectating
         if previous is not None:

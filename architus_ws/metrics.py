@@ -49,7 +49,8 @@ class Metrics:
             registry=self.registry,
         )
         self.bus_up = Gauge(
-            "architus_bus_up", "1 when the bus answered the last readiness check",
+            "architus_bus_up",
+            "1 when the bus answered the last readiness check",
             registry=self.registry,
         )
         self.registry.register(_SpectatorCollector(spectator_counts))

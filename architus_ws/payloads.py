@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from architus_sdk.wire import ErrorReason
-
 from architus_ws.errors import RequestError
 
 RequestT = TypeVar("RequestT", bound=BaseModel)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from enum import Enum
 
 from architus_sdk.wire import Permission
-
 from architus_ws.tokens import Claims
 
 
@@ -49,4 +48,3 @@ def log_access(claims: Claims, guild_id: str, include_logs: bool) -> LogAccess:
     if has(claims, guild_id, Permission.VIEW_PRIVATE_LOGS):
         return LogAccess.PRIVATE
     return LogAccess.PUBLIC
-

@@ -21,7 +21,9 @@ class Spectators:
         self._manager = server.manager
         self._feeds = feeds
 
-    def enter(self, session: Session, feed: GuildFeed, include_logs: bool, access: LogAccess) -> None:
+    def enter(
+        self, session: Session, feed: GuildFeed, include_logs: bool, access: LogAccess
+    ) -> None:
         """Put the socket in the guild's rooms; from now on the feed's sends reach it."""
         for room in rooms.spectator_rooms(feed.guild_id, access):
             self._manager.basic_enter_room(session.sid, NAMESPACE, room)

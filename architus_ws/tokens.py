@@ -10,7 +10,6 @@ import jwt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from architus_sdk.wire import Permission, Snowflake
-
 from architus_ws.config import Settings
 
 ALGORITHM = "HS256"
@@ -53,13 +52,12 @@ class TokenVerifier:
         kid = header.get("kid", "")
         if not isinstance(kid, str) or kid not in self._secrets:
             raise InvalidToken("unknown key id" if kid else "tokens must name a key id (kid)")
-        options: dict[str, Any] = {"require": ["exp", "sub"]}
         try:
             payload = jwt.decode(
                 token,
                 self._secrets[kid],
                 algorithms=[ALGORITHM],
-                options=options,
+                options={"require": ["exp", "sub"]},
                 issuer=self._issuer,
                 audience=self._audience,
                 leeway=self.leeway,

@@ -22,8 +22,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     simulate.add_argument("--members", type=int, default=100)
     simulate.add_argument("--events", type=int, default=0, help="how many (0: forever)")
     simulate.add_argument("--rate", type=float, default=10.0, help="events per second (0: max)")
-    simulate.add_argument("--redis", metavar="URL", default=os.environ.get("ARCHITUS_REDIS_URL"),
-                          help="bus URL (default ARCHITUS_REDIS_URL)")
+    simulate.add_argument(
+        "--redis",
+        metavar="URL",
+        default=os.environ.get("ARCHITUS_REDIS_URL"),
+        help="bus URL (default ARCHITUS_REDIS_URL)",
+    )
     simulate.add_argument("--seed", type=int, help="seed the generator (repeatable runs)")
     args = parser.parse_args(argv)
     logging.basicConfig(level="INFO", format="%(levelname)s %(name)s: %(message)s")
@@ -31,8 +35,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not args.guild.isdigit():
             parser.exit(2, "architus-bridge: --guild must be a snowflake (digits)\n")
         if not args.redis:
-            parser.exit(2, "architus-bridge: set --redis or ARCHITUS_REDIS_URL: a simulator in "
-                        "its own process needs a shared bus (or use architus-ws serve --demo)\n")
+            parser.exit(
+                2,
+                "architus-bridge: set --redis or ARCHITUS_REDIS_URL: a simulator in "
+                "its own process needs a shared bus (or use architus-ws serve --demo)\n",
+            )
         sent = asyncio.run(_simulate(args))
         print(f"published {sent} events to guild {args.guild}", file=sys.stderr)
 

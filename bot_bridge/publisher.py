@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from architus_sdk.wire import EntityType, LogOtherBody, LogPoolBody, PoolOp
-
 from bot_bridge.bus import Bus, BusEvent, Draft, Stream
 
 
@@ -27,9 +26,7 @@ class Publisher:
         )
         return await self._bus.publish(Draft(guild_id, Stream.POOL, body.model_dump_json()))
 
-    async def delete(
-        self, guild_id: str, entity_type: EntityType, ids: Sequence[str]
-    ) -> BusEvent:
+    async def delete(self, guild_id: str, entity_type: EntityType, ids: Sequence[str]) -> BusEvent:
         body = LogPoolBody(
             type=entity_type, op=PoolOp.DELETE, data=list(ids), timestamp=timestamp()
         )

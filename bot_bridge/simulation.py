@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from architus_sdk.wire import EntityType, LogOtherBody
-
 from bot_bridge.publisher import Publisher, timestamp
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -27,17 +26,65 @@ MEMBER_UPDATE = 24
 MEMBER_ROLE_UPDATE = 25
 MESSAGE_DELETE = 72
 
-_FIRST = ["Ada", "Björn", "Chloé", "Dmitri", "Eun-ji", "Fatima", "Gus", "Hana", "Ίρις", "José",
-          "Kenji", "Lúcia", "Mateo", "Nadia", "Olu", "Pía", "Quinn", "Rafał", "Søren", "Tomás",
-          "Uma", "Vũ", "Wren", "Xiao", "Yara", "Zoë", "さくら", "Мария", "Ahmed", "Ngozi"]
+_FIRST = [
+    "Ada",
+    "Björn",
+    "Chloé",
+    "Dmitri",
+    "Eun-ji",
+    "Fatima",
+    "Gus",
+    "Hana",
+    "Ίρις",
+    "José",
+    "Kenji",
+    "Lúcia",
+    "Mateo",
+    "Nadia",
+    "Olu",
+    "Pía",
+    "Quinn",
+    "Rafał",
+    "Søren",
+    "Tomás",
+    "Uma",
+    "Vũ",
+    "Wren",
+    "Xiao",
+    "Yara",
+    "Zoë",
+    "さくら",
+    "Мария",
+    "Ahmed",
+    "Ngozi",
+]
 _LAST = ["", "_", "42", "the_great", "🌸", "xx", "99", "_dev", "✨", "fan", "ttv", "irl"]
-_ROLES = [("Admin", 0xE74C3C, True), ("Moderator", 0x3498DB, True), ("Regular", 0x2ECC71, False),
-          ("Artist", 0x9B59B6, True), ("Bots", 0x95A5A6, False), ("Muted", 0x000000, False)]
-_CATEGORIES = {"Text Channels": ["general", "memes", "help", "off-topic", "announcements"],
-               "Voice Channels": ["Lounge", "Gaming"]}
+_ROLES = [
+    ("Admin", 0xE74C3C, True),
+    ("Moderator", 0x3498DB, True),
+    ("Regular", 0x2ECC71, False),
+    ("Artist", 0x9B59B6, True),
+    ("Bots", 0x95A5A6, False),
+    ("Muted", 0x000000, False),
+]
+_CATEGORIES = {
+    "Text Channels": ["general", "memes", "help", "off-topic", "announcements"],
+    "Voice Channels": ["Lounge", "Gaming"],
+}
 _EMOJIS = ["pog", "kek", "catjam", "pepehands", "blobwave", "partyparrot"]
-_MESSAGES = ["hello!", "anyone up?", "gg", "that's wild", "thanks", "lol", "brb",
-             "check #announcements", "nice 🎉", "good morning ☀️", "who's playing tonight?"]
+_MESSAGES = [
+    "hello!",
+    "anyone up?",
+    "gg",
+    "that's wild",
+    "thanks",
+    "lol",
+    "brb",
+    "check #announcements",
+    "nice 🎉",
+    "good morning ☀️",
+    "who's playing tonight?",
+]
 
 
 class Snowflakes:
@@ -65,24 +112,44 @@ class SimulatedGuild:
     def seed(self, member_count: int) -> None:
         for position, (name, color, hoist) in enumerate(_ROLES, start=1):
             role_id = self.snowflake()
-            self.roles[role_id] = {"id": role_id, "name": name, "color": color,
-                                   "position": position, "hoist": hoist, "managed": False,
-                                   "mentionable": hoist}
+            self.roles[role_id] = {
+                "id": role_id,
+                "name": name,
+                "color": color,
+                "position": position,
+                "hoist": hoist,
+                "managed": False,
+                "mentionable": hoist,
+            }
         position = 0
         for category, names in _CATEGORIES.items():
             category_id = self.snowflake()
-            self.channels[category_id] = {"id": category_id, "name": category, "type": 4,
-                                          "position": position, "parent_id": None}
+            self.channels[category_id] = {
+                "id": category_id,
+                "name": category,
+                "type": 4,
+                "position": position,
+                "parent_id": None,
+            }
             for name in names:
                 position += 1
                 channel_id = self.snowflake()
                 kind = 2 if category.startswith("Voice") else 0
-                self.channels[channel_id] = {"id": channel_id, "name": name, "type": kind,
-                                             "position": position, "parent_id": category_id}
+                self.channels[channel_id] = {
+                    "id": channel_id,
+                    "name": name,
+                    "type": kind,
+                    "position": position,
+                    "parent_id": category_id,
+                }
         for name in _EMOJIS:
             emoji_id = self.snowflake()
-            self.emojis[emoji_id] = {"id": emoji_id, "name": name,
-                                     "animated": name.endswith("jam"), "available": True}
+            self.emojis[emoji_id] = {
+                "id": emoji_id,
+                "name": name,
+                "animated": name.endswith("jam"),
+                "available": True,
+            }
         for _ in range(member_count):
             member = self._new_member()
             self.members[member["id"]] = member
@@ -91,12 +158,20 @@ class SimulatedGuild:
         member_id = self.snowflake()
         name = self.rng.choice(_FIRST) + self.rng.choice(_LAST)
         roles = self.rng.sample(sorted(self.roles), k=self.rng.randint(0, min(2, len(self.roles))))
-        color = max((self.roles[r] for r in roles), key=lambda r: r["position"])["color"] \
-            if roles else 0
-        return {"id": member_id, "name": name,
-                "nick": self.rng.choice([None, None, name.upper(), f"{name} 🎮"]),
-                "avatar": self.rng.choice([None, f"{self.rng.getrandbits(64):016x}"]),
-                "roles": roles, "color": color, "joined_at": timestamp()}
+        color = (
+            max((self.roles[r] for r in roles), key=lambda r: r["position"])["color"]
+            if roles
+            else 0
+        )
+        return {
+            "id": member_id,
+            "name": name,
+            "nick": self.rng.choice([None, None, name.upper(), f"{name} 🎮"]),
+            "avatar": self.rng.choice([None, f"{self.rng.getrandbits(64):016x}"]),
+            "roles": roles,
+            "color": color,
+            "joined_at": timestamp(),
+        }
 
     async def publish_one(self, publisher: Publisher) -> None:
         """Publish one change. The mix is fixed by count, not chance, so any run honours the
@@ -139,22 +214,41 @@ class SimulatedGuild:
         author = self._any_member_id()
         channel_id = self.rng.choice([c for c, v in self.channels.items() if v["type"] == 0])
         if self.rng.random() < 0.8:
-            return LogOtherBody(id=self.snowflake(), action=MESSAGE_SENT, private=False,
-                                agent_id=author, subject_id=channel_id,
-                                content=self.rng.choice(_MESSAGES),
-                                data={"channel_id": channel_id}, timestamp=timestamp())
-        return LogOtherBody(id=self.snowflake(), action=AUTO_RESPONSE_TRIGGERED, private=False,
-                            agent_id=author, subject_id=channel_id, content="hello :wave:",
-                            data={"trigger": "hi", "channel_id": channel_id},
-                            timestamp=timestamp())
+            return LogOtherBody(
+                id=self.snowflake(),
+                action=MESSAGE_SENT,
+                private=False,
+                agent_id=author,
+                subject_id=channel_id,
+                content=self.rng.choice(_MESSAGES),
+                data={"channel_id": channel_id},
+                timestamp=timestamp(),
+            )
+        return LogOtherBody(
+            id=self.snowflake(),
+            action=AUTO_RESPONSE_TRIGGERED,
+            private=False,
+            agent_id=author,
+            subject_id=channel_id,
+            content="hello :wave:",
+            data={"trigger": "hi", "channel_id": channel_id},
+            timestamp=timestamp(),
+        )
 
     def _private_entry(self) -> LogOtherBody:
-        action = self.rng.choice([MEMBER_KICK, MEMBER_BAN_ADD, MEMBER_UPDATE,
-                                  MEMBER_ROLE_UPDATE, MESSAGE_DELETE])
-        return LogOtherBody(id=self.snowflake(), action=action, private=True,
-                            agent_id=self._any_member_id(), subject_id=self._any_member_id(),
-                            content=None, data={"reason": self.rng.choice([None, "spam"])},
-                            timestamp=timestamp())
+        action = self.rng.choice(
+            [MEMBER_KICK, MEMBER_BAN_ADD, MEMBER_UPDATE, MEMBER_ROLE_UPDATE, MESSAGE_DELETE]
+        )
+        return LogOtherBody(
+            id=self.snowflake(),
+            action=action,
+            private=True,
+            agent_id=self._any_member_id(),
+            subject_id=self._any_member_id(),
+            content=None,
+            data={"reason": self.rng.choice([None, "spam"])},
+            timestamp=timestamp(),
+        )
 
 
 async def run_simulation(

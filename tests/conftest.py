@@ -129,9 +129,7 @@ class Client:
     def received(self, event: str) -> list[dict[str, Any]]:
         return [data for name, data in self.pushes if name == event]
 
-    async def wait_for(
-        self, predicate: Callable[[Client], bool], timeout: float = 5.0
-    ) -> None:
+    async def wait_for(self, predicate: Callable[[Client], bool], timeout: float = 5.0) -> None:
         async with asyncio.timeout(timeout):
             while not predicate(self):
                 await asyncio.sleep(0.01)
@@ -195,8 +193,16 @@ class RedisServer:
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", stdout=asyncio.subprocess.DEVNULL,
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            stdout=asyncio.subprocess.DEVNULL,
         )
         async with asyncio.timeout(10):
             while True:

@@ -95,9 +95,7 @@ class BusEvent:
 
 def sequence(draft: Draft, epoch: str, seq: int) -> str:
     """The wire payload of a draft. Kept byte-identical to the Redis backend's Lua script."""
-    return (
-        f'{{"guild_id":"{draft.guild_id}","epoch":"{epoch}","seq":{seq},' + draft.body[1:]
-    )
+    return f'{{"guild_id":"{draft.guild_id}","epoch":"{epoch}","seq":{seq},' + draft.body[1:]
 
 
 class BusBackend(ABC):
@@ -139,4 +137,3 @@ class BusBackend(ABC):
     @abstractmethod
     async def next_event(self) -> BusEvent:
         """The next live event of any subscribed guild."""
-

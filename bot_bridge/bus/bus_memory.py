@@ -76,9 +76,7 @@ class MemoryBackend(BusBackend):
 
     async def position(self, guild_id: str) -> Position:
         guild = self._hub.guild(guild_id)
-        return Position(
-            guild.epoch, guild.streams[Stream.POOL].seq, guild.streams[Stream.LOGS].seq
-        )
+        return Position(guild.epoch, guild.streams[Stream.POOL].seq, guild.streams[Stream.LOGS].seq)
 
     async def history(self, guild_id: str, stream: Stream, after: int) -> list[BusEvent] | None:
         state = self._hub.guild(guild_id).streams[stream]

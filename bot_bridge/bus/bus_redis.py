@@ -82,7 +82,7 @@ class RedisBackend(BusBackend):
 
     async def disconnect(self) -> None:
         with contextlib.suppress(*_TRANSIENT, RedisError):
-            await self._pubsub.aclose()
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self._client.aclose()
 
     async def ping(self) -> None:

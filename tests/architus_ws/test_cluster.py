@@ -36,8 +36,11 @@ async def test_clients_on_both_nodes_receive_the_same_events_in_order(
     nodes: list[RunningGateway], connect: ClientFactory, redis_url: str
 ) -> None:
     perms = {GUILD_A: ALL}
-    clients = [await connect(node.url, auth={"token": token(guilds=perms)})
-               for node in nodes for _ in range(3)]
+    clients = [
+        await connect(node.url, auth={"token": token(guilds=perms)})
+        for node in nodes
+        for _ in range(3)
+    ]
     for client in clients:
         assert (await client.call("spectate", {"guild_id": GUILD_A, "include_logs": True}))["ok"]
     bus = Bus(redis_url)
@@ -69,7 +72,10 @@ async def test_a_node_subscribes_only_to_guilds_it_has_spectators_for(
     await on_second.call("spectate", {"guild_id": GUILD_A})
     assert await subscribers(redis_client, GUILD_A) == 2
     await on_second.call("spectate", {"guild_id": GUILD_B})
-    assert (await subscribers(redis_client, GUILD_A), await subscribers(redis_client, GUILD_B)) == (1, 1)
+    assert (await subscribers(redis_client, GUILD_A), await subscribers(redis_client, GUILD_B)) == (
+        1,
+        1,
+    )
     assert nodes[1].gateway.bus.subscribed_guilds() == {GUILD_B}
     await on_first.sio.disconnect()
     async with asyncio.timeout(2):

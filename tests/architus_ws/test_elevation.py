@@ -37,7 +37,9 @@ async def test_elevation_data_and_rooms(gateway: RunningGateway, connect: Client
     assert rooms_of(gateway, sid) == {sid}
 
 
-async def test_token_in_connect_auth_elevates(gateway: RunningGateway, connect: ClientFactory) -> None:
+async def test_token_in_connect_auth_elevates(
+    gateway: RunningGateway, connect: ClientFactory
+) -> None:
     client = await connect(gateway.url, auth={"token": token(guilds={GUILD: 0x112})})
     sid = client.sio.get_sid()
     assert rooms.auth_room(sid) in rooms_of(gateway, sid)
@@ -131,7 +133,8 @@ async def test_renewal_dropping_private_logs_only_stops_private_entries(
     await client.wait_for(lambda c: len(c.received("log_other")) == 2)
     await asyncio.sleep(0.1)
     assert [(e["seq"], e["private"]) for e in client.received("log_other")] == [
-        (1, True), (3, False)
+        (1, True),
+        (3, False),
     ]
     assert client.received("spectate_reset") == []
     # and widening it again brings private entries back

@@ -6,7 +6,14 @@ import aiohttp
 from port_for import get_port
 
 from tests.architus_ws.test_spectate import ALL, GUILD
-from tests.conftest import ClientFactory, RedisServer, RunningGateway, settings, start_gateway, token
+from tests.conftest import (
+    ClientFactory,
+    RedisServer,
+    RunningGateway,
+    settings,
+    start_gateway,
+    token,
+)
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -51,8 +58,9 @@ async def test_metrics(gateway: RunningGateway, connect: ClientFactory) -> None:
     from bot_bridge.publisher import Publisher
     from tests.architus_ws.test_spectate import entry
 
-    watchers = [await connect(gateway.url, auth={"token": token(guilds={GUILD: ALL})})
-                for _ in range(2)]
+    watchers = [
+        await connect(gateway.url, auth={"token": token(guilds={GUILD: ALL})}) for _ in range(2)
+    ]
     anonymous = await connect(gateway.url)
     for client in watchers:
         await client.call("spectate", {"guild_id": GUILD, "include_logs": True})

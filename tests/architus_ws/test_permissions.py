@@ -13,8 +13,12 @@ from architus_ws.tokens import Claims
 
 GUILD = "10"
 OTHER = "20"
-BITS = [Permission.ADMINISTRATOR, Permission.VIEW_PUBLIC_LOGS, Permission.VIEW_PRIVATE_LOGS,
-        Permission.VIEW_SETTINGS]
+BITS = [
+    Permission.ADMINISTRATOR,
+    Permission.VIEW_PUBLIC_LOGS,
+    Permission.VIEW_PRIVATE_LOGS,
+    Permission.VIEW_SETTINGS,
+]
 
 
 def every_combination() -> list[Permission]:

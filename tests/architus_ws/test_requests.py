@@ -45,11 +45,16 @@ async def test_payload_as_object_as_json_string_or_absent(
         ("42", "payload must be a JSON object"),
         ({"guild_id": 42}, "guild_id: Input should be a valid string"),
         ({"guild_id": "12ab"}, "guild_id: String should match pattern"),
-        ({"guild_id": GUILD, "include_logs": "yes"}, "include_logs: Input should be a valid boolean"),
+        (
+            {"guild_id": GUILD, "include_logs": "yes"},
+            "include_logs: Input should be a valid boolean",
+        ),
         ({"guild_id": GUILD, "colour": "red"}, "colour: Extra inputs are not permitted"),
         ({}, "guild_id: Field required"),
-        ({"guild_id": GUILD, "resume": {"epoch": "e", "pool_seq": -1, "logs_seq": 0}},
-         "resume.pool_seq: Input should be greater than or equal to 0"),
+        (
+            {"guild_id": GUILD, "resume": {"epoch": "e", "pool_seq": -1, "logs_seq": 0}},
+            "resume.pool_seq: Input should be greater than or equal to 0",
+        ),
     ],
 )
 async def test_bad_requests_name_the_field(

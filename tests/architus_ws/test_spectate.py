@@ -22,18 +22,36 @@ class MemberChange:
 
 
 def member(member_id: str, name: str = "ada") -> MemberChange:
-    return MemberChange(EntityType.MEMBER, [{"id": member_id, "name": name, "nick": None,
-                                              "avatar": None, "roles": [], "color": 0,
-                                              "joined_at": "2026-01-01T00:00:00Z"}])
+    return MemberChange(
+        EntityType.MEMBER,
+        [
+            {
+                "id": member_id,
+                "name": name,
+                "nick": None,
+                "avatar": None,
+                "roles": [],
+                "color": 0,
+                "joined_at": "2026-01-01T00:00:00Z",
+            }
+        ],
+    )
 
 
 _entry_ids = iter(range(1, 10**9))
 
 
 def entry(private: bool = False, content: str = "hello") -> LogOtherBody:
-    return LogOtherBody(id=str(next(_entry_ids)), action=3001, private=private, agent_id="9",
-                        subject_id=None, content=content, data={},
-                        timestamp="2026-01-01T00:00:00.000Z")
+    return LogOtherBody(
+        id=str(next(_entry_ids)),
+        action=3001,
+        private=private,
+        agent_id="9",
+        subject_id=None,
+        content=content,
+        data={},
+        timestamp="2026-01-01T00:00:00.000Z",
+    )
 
 
 async def test_spectator_receives_pool_and_log_pushes(
@@ -43,7 +61,11 @@ async def test_spectator_receives_pool_and_log_pushes(
     ack = await client.call("spectate", {"guild_id": GUILD, "include_logs": True})
     data = SpectateData.model_validate(ack["data"])
     assert (data.guild_id, data.pool_seq, data.logs_seq, data.recovered, data.replayed) == (
-        GUILD, 0, 0, False, 0
+        GUILD,
+        0,
+        0,
+        False,
+        0,
     )
     publisher = Publisher(gateway.gateway.bus)
     change = member("11")
@@ -112,9 +134,13 @@ async def test_private_entries_reach_only_view_private_logs(
 async def test_switching_guilds_leaves_the_old_one(
     gateway: RunningGateway, connect: ClientFactory
 ) -> None:
-    client = await connect(gateway.url, auth={"token": token(guilds={GUILD: ALL, OTHER_GUILD: ALL})})
+    client = await connect(
+        gateway.url, auth={"token": token(guilds={GUILD: ALL, OTHER_GUILD: ALL})}
+    )
     await client.call("spectate", {"guild_id": GUILD, "include_logs": True})
-    assert (await client.call("spectate", {"guild_id": OTHER_GUILD}))["data"]["guild_id"] == OTHER_GUILD
+    assert (await client.call("spectate", {"guild_id": OTHER_GUILD}))["data"][
+        "guild_id"
+    ] == OTHER_GUILD
     assert gateway.gateway.feeds.spectator_counts() == {OTHER_GUILD: 1}
     assert gateway.gateway.bus.subscribed_guilds() == {OTHER_GUILD}
     publisher = Publisher(gateway.gateway.bus)
@@ -129,7 +155,10 @@ async def test_switching_guilds_leaves_the_old_one(
 async def test_spectate_null_stops(gateway: RunningGateway, connect: ClientFactory) -> None:
     client = await connect(gateway.url, auth={"token": token(guilds={GUILD: ALL})})
     await client.call("spectate", {"guild_id": GUILD})
-    assert await client.call("spectate", {"guild_id": None}) == {"ok": True, "data": {"guild_id": None}}
+    assert await client.call("spectate", {"guild_id": None}) == {
+        "ok": True,
+        "data": {"guild_id": None},
+    }
     assert gateway.gateway.feeds.spectator_counts() == {}
     assert gateway.gateway.bus.subscribed_guilds() == set()
     await Publisher(gateway.gateway.bus).upsert(GUILD, EntityType.MEMBER, member("1").data)
@@ -152,7 +181,9 @@ async def test_changing_include_logs_on_the_same_guild(
     assert gateway.gateway.feeds.spectator_counts() == {GUILD: 1}
 
 
-async def test_disconnect_releases_the_feed(gateway: RunningGateway, connect: ClientFactory) -> None:
+async def test_disconnect_releases_the_feed(
+    gateway: RunningGateway, connect: ClientFactory
+) -> None:
     client = await connect(gateway.url, auth={"token": token(guilds={GUILD: ALL})})
     await client.call("spectate", {"guild_id": GUILD})
     assert gateway.gateway.bus.subscribed_guilds() == {GUILD}
@@ -166,8 +197,9 @@ async def test_disconnect_releases_the_feed(gateway: RunningGateway, connect: Cl
 async def test_long_polling_clients_receive_pushes(
     gateway: RunningGateway, connect: ClientFactory
 ) -> None:
-    client = await connect(gateway.url, auth={"token": token(guilds={GUILD: 0x6})},
-                           transport="polling")
+    client = await connect(
+        gateway.url, auth={"token": token(guilds={GUILD: 0x6})}, transport="polling"
+    )
     await client.call("spectate", {"guild_id": GUILD, "include_logs": True})
     publisher = Publisher(gateway.gateway.bus)
     for n in range(20):

@@ -18,14 +18,26 @@ OTHER_GUILD = "300000000000000002"
 
 
 def pool_draft(guild_id: str = GUILD, n: int = 0) -> Draft:
-    body = {"type": "member", "op": "upsert", "data": [{"id": str(n), "name": f"m{n}"}],
-            "timestamp": "2026-01-01T00:00:00.000Z"}
+    body = {
+        "type": "member",
+        "op": "upsert",
+        "data": [{"id": str(n), "name": f"m{n}"}],
+        "timestamp": "2026-01-01T00:00:00.000Z",
+    }
     return Draft(guild_id, Stream.POOL, json.dumps(body))
 
 
 def log_draft(guild_id: str = GUILD, private: bool = False) -> Draft:
-    entry = LogOtherBody(id="5", action=3001, private=private, agent_id="7", subject_id=None,
-                         content="hi", data={}, timestamp="2026-01-01T00:00:00.000Z")
+    entry = LogOtherBody(
+        id="5",
+        action=3001,
+        private=private,
+        agent_id="7",
+        subject_id=None,
+        content="hi",
+        data={},
+        timestamp="2026-01-01T00:00:00.000Z",
+    )
     return Draft(guild_id, Stream.LOGS, entry.model_dump_json())
 
 
@@ -50,15 +62,23 @@ async def next_event(subscription: AsyncIterator[BusEvent]) -> BusEvent:
 
 
 async def test_seqs_start_at_one_and_count_per_stream(bus: Bus) -> None:
-    seqs = [(event.stream, event.seq) for event in [
-        await bus.publish(pool_draft()),
-        await bus.publish(pool_draft()),
-        await bus.publish(log_draft()),
-        await bus.publish(pool_draft()),
-        await bus.publish(log_draft()),
-    ]]
-    assert seqs == [(Stream.POOL, 1), (Stream.POOL, 2), (Stream.LOGS, 1), (Stream.POOL, 3),
-                    (Stream.LOGS, 2)]
+    seqs = [
+        (event.stream, event.seq)
+        for event in [
+            await bus.publish(pool_draft()),
+            await bus.publish(pool_draft()),
+            await bus.publish(log_draft()),
+            await bus.publish(pool_draft()),
+            await bus.publish(log_draft()),
+        ]
+    ]
+    assert seqs == [
+        (Stream.POOL, 1),
+        (Stream.POOL, 2),
+        (Stream.LOGS, 1),
+        (Stream.POOL, 3),
+        (Stream.LOGS, 2),
+    ]
     other = await bus.publish(pool_draft(OTHER_GUILD))
     assert other.seq == 1
 
