@@ -1,0 +1,76 @@
+"""The servers under load, each in its own process: `gateway` (this product on its in-memory
+bus, events published through `bot_bridge.Publisher` as the bot would) and `stock` (plain
+python-socketio on uvicorn, events emitted to a room). Both expose POST /bench/publish?n=N.
+
+usage: python -m bench.servers gateway|stock PORT SECRET
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import socketio
+import uvicorn
+from quart import Quart, request
+
+from architus_sdk.wire import LogOtherBody
+from architus_ws import Settings, create_app
+from bot_bridge.publisher import Publisher, timestamp
+
+GUILD = "900000000000000001"
+CONTENT = "x" * 120  # about 200 bytes of JSON per push, as in the measured baselines
+
+
+def entry(n: int) -> LogOtherBody:
+    return LogOtherBody(
+        id=str(10**17 + n), action=3001, private=False, agent_id="214037134477230080",
+        subject_id=None, content=CONTENT, data={}, timestamp=timestamp(),
+    )
+
+
+def gateway_app(secret: str) -> Any:
+    app = create_app(Settings.from_env({"ARCHITUS_JWT_SECRET": secret}))
+    publisher = Publisher(app.gateway.bus)
+    quart: Quart = app.other_asgi_app
+
+    @quart.post("/bench/publish")
+    async def publish() -> str:
+        count = int(request.args["n"])
+        for n in range(count):
+            await publisher.log(GUILD, entry(n))
+        return "ok"
+
+    return app
+
+
+def stock_app() -> Any:
+    sio = socketio.AsyncServer(async_mode="asgi")
+    quart = Quart("stock")
+
+    @sio.on("join")
+    async def join(sid: str, room: str) -> dict[str, bool]:
+        await sio.enter_room(sid, room)
+        return {"ok": True}
+
+    @quart.post("/bench/publish")
+    async def publish() -> str:
+        count = int(request.args["n"])
+        for n in range(count):
+            payload = entry(n).model_dump() | {"guild_id": GUILD, "epoch": "e", "seq": n + 1}
+            await sio.emit("log_other", payload, to=GUILD)
+        return "ok"
+
+    return socketio.ASGIApp(sio, other_asgi_app=quart)
+
+
+def main() -> None:
+    kind, port, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    app = gateway_app(secret) if kind == "gateway" else stock_app()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            ws_per_message_deflate=False, lifespan="on")
+    uvicorn.Server(config).run()
+
+
+if __name__ == "__main__":
+    main()
