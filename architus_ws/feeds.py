@@ -133,19 +133,26 @@ class Feeds:
 
     async def _forward(self, feed: GuildFeed, subscription: Subscription) -> None:
         async for event in subscription:
-            if event.epoch != feed.epoch:
-                # The bus lost its history (e.g. Redis restarted empty): a new epoch begins.
-                logger.warning(
-                    "guild %s: epoch %s replaced by %s", feed.guild_id, feed.epoch, event.epoch
-                )
-                feed.epoch = event.epoch
-                feed.last_seq = {Stream.POOL: 0, Stream.LOGS: 0}
-            last = feed.last_seq[event.stream]
-            if event.seq <= last:
-                continue  # published before this feed's starting position
-            if event.seq > last + 1:
-                await self._fill_gap(feed, event.stream, last, event.seq)
-            await self._send(feed, event)
+            try:
+                await self._forward_one(feed, event)
+            except Exception:
+                # One bad event must not end the guild's feed for every spectator.
+                logger.exception("guild %s: could not forward %.200r", feed.guild_id, event.payload)
+
+    async def _forward_one(self, feed: GuildFeed, event: BusEvent) -> None:
+        if event.epoch != feed.epoch:
+            # The bus lost its history (e.g. Redis restarted empty): a new epoch begins.
+            logger.warning(
+                "guild %s: epoch %s replaced by %s", feed.guild_id, feed.epoch, event.epoch
+            )
+            feed.epoch = event.epoch
+            feed.last_seq = {Stream.POOL: 0, Stream.LOGS: 0}
+        last = feed.last_seq[event.stream]
+        if event.seq <= last:
+            return  # published before this feed's starting position
+        if event.seq > last + 1:
+            await self._fill_gap(feed, event.stream, last, event.seq)
+        await self._send(feed, event)
 
     async def _fill_gap(self, feed: GuildFeed, stream: Stream, last: int, upto: int) -> None:
         try:

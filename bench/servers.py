@@ -24,8 +24,14 @@ CONTENT = "x" * 120  # about 200 bytes of JSON per push, as in the measured base
 
 def entry(n: int) -> LogOtherBody:
     return LogOtherBody(
-        id=str(10**17 + n), action=3001, private=False, agent_id="214037134477230080",
-        subject_id=None, content=CONTENT, data={}, timestamp=timestamp(),
+        id=str(10**17 + n),
+        action=3001,
+        private=False,
+        agent_id="214037134477230080",
+        subject_id=None,
+        content=CONTENT,
+        data={},
+        timestamp=timestamp(),
     )
 
 
@@ -48,10 +54,11 @@ def stock_app() -> Any:
     sio = socketio.AsyncServer(async_mode="asgi")
     quart = Quart("stock")
 
-    @sio.on("join")
     async def join(sid: str, room: str) -> dict[str, bool]:
         await sio.enter_room(sid, room)
         return {"ok": True}
+
+    sio.on("join", join)
 
     @quart.post("/bench/publish")
     async def publish() -> str:
@@ -67,8 +74,14 @@ def stock_app() -> Any:
 def main() -> None:
     kind, port, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     app = gateway_app(secret) if kind == "gateway" else stock_app()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            ws_per_message_deflate=False, lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_per_message_deflate=False,
+        lifespan="on",
+    )
     uvicorn.Server(config).run()
 
 

@@ -115,5 +115,11 @@ class Bus:
     async def _listen(self) -> None:
         while True:
             event = await self._backend.next_event()
-            for subscription in self._subscriptions.get(event.guild_id, ()):
+            try:
+                guild_id = event.guild_id
+            except (ValueError, KeyError, TypeError):
+                # Not one of ours (someone else published on the channel): never fatal.
+                logger.warning("dropped a malformed bus message: %.200r", event.payload)
+                continue
+            for subscription in self._subscriptions.get(guild_id, ()):
                 subscription._deliver(event)

@@ -84,3 +84,19 @@ async def test_survives_a_redis_restart_and_resubscribes(own_redis: RedisServer)
     assert received.payload == again.payload
     assert again.seq == 1
     assert again.epoch != first.epoch
+
+
+async def test_a_foreign_message_on_a_channel_is_dropped_not_fatal(
+    redis_url: str, redis_client: redis.Redis
+) -> None:
+    bus = Bus(redis_url)
+    await bus.connect()
+    try:
+        async with bus.subscribe(GUILD) as subscription:
+            await redis_client.publish(keys.channel(GUILD, Stream.POOL), "not json")
+            await redis_client.publish(keys.channel(GUILD, Stream.POOL), '{"no": "guild"}')
+            published = await bus.publish(pool_draft())
+            received = await next_event(subscription)
+    finally:
+        await bus.disconnect()
+    assert received.payload == published.payload
