@@ -30,7 +30,8 @@ def attach_demo(app: socketio.ASGIApp, rate: float = 2.0, members: int = 200) ->
     async def start() -> None:
         guild = SimulatedGuild(DEMO_GUILD_ID, rng=random.Random())
         guild.seed(members)
-        publisher = Publisher(gateway.bus)
+        publisher = Publisher(gateway.bus, gateway.mirror)
+        await guild.publish_seed(publisher)
         running.append(asyncio.create_task(run_simulation(guild, publisher, 0, rate)))
 
     async def stop() -> None:

@@ -17,12 +17,14 @@ from architus_ws.errors import RequestError, ok
 from architus_ws.feeds import Feeds
 from architus_ws.handlers import RequestHandlers
 from architus_ws.metrics import Metrics
+from architus_ws.pools import Pools
 from architus_ws.sender import SocketIORoomSender
 from architus_ws.server import GatewayServer
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
 from architus_ws.tokens import TokenVerifier
 from bot_bridge.bus import Bus
+from bot_bridge.mirror import mirror_for
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +65,15 @@ class Gateway:
         self.metrics = Metrics(self.feeds.spectator_counts)
         spectators = Spectators(self.server, self.feeds)
         self.elevation = Elevation(self.server, spectators, self.metrics, settings.jwt_leeway)
+        self.mirror = mirror_for(self.bus.url)
         self.handlers = RequestHandlers(
-            TokenVerifier(settings), self.elevation, spectators, self.feeds, self.bus, self._emit
+            TokenVerifier(settings),
+            self.elevation,
+            spectators,
+            self.feeds,
+            self.bus,
+            Pools(self.mirror),
+            self._emit,
         )
         self.table = self.handlers.table()
         self.server.on("connect", self._on_connect)
@@ -79,6 +88,7 @@ class Gateway:
             await self.server.disconnect(sid)
         await self.feeds.close()
         await self.bus.disconnect()
+        await self.mirror.disconnect()
 
     async def ready(self) -> bool:
         try:

@@ -19,6 +19,7 @@ from architus_sdk.wire import (
     ElevationData,
     ElevationRequest,
     ErrorReason,
+    PoolRequest,
     ResumePoint,
     ServerEvent,
     SpectateData,
@@ -29,6 +30,7 @@ from architus_ws.elevation import Elevation
 from architus_ws.errors import RequestError
 from architus_ws.feeds import Feeds, GuildFeed
 from architus_ws.permissions import LogAccess
+from architus_ws.pools import Pools
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
 from architus_ws.tokens import Claims, InvalidToken, TokenVerifier
@@ -55,6 +57,7 @@ class RequestHandlers:
         spectators: Spectators,
         feeds: Feeds,
         bus: Bus,
+        pools: Pools,
         emit: Callable[[str, dict[str, Any], str], Awaitable[None]],
     ) -> None:
         self._tokens = tokens
@@ -62,6 +65,7 @@ class RequestHandlers:
         self._spectators = spectators
         self._feeds = feeds
         self._bus = bus
+        self._pools = pools
         self._emit = emit
 
     def table(self) -> dict[str, Handler]:
@@ -103,6 +107,9 @@ class RequestHandlers:
     async def on_demote(self, session: Session, request: DemoteRequest) -> dict[str, Any]:
         self._elevation.demote(session)
         return {}
+
+    async def on_pool(self, session: Session, request: PoolRequest) -> dict[str, Any]:
+        return await self._pools.answer(self.claims(session), request)
 
     async def on_spectate(self, session: Session, request: SpectateRequest) -> dict[str, Any]:
         claims = self.claims(session)

@@ -57,8 +57,8 @@ def describe(error: ValidationError) -> str:
     """Name every offending field: `guild_id: String should match pattern ...`."""
     parts = []
     for problem in error.errors(include_url=False):
-        where = ".".join(str(part) for part in problem["loc"]) or "payload"
-        parts.append(f"{where}: {problem['msg']}")
+        where = ".".join(str(part) for part in problem["loc"])
+        parts.append(f"{where}: {problem['msg']}" if where else problem["msg"])
     return "; ".join(parts)
 
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot_bridge.bus import Bus
+from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 
@@ -40,21 +41,28 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "architus-bridge: set --redis or ARCHITUS_REDIS_URL: a simulator in "
                 "its own process needs a shared bus (or use architus-ws serve --demo)\n",
             )
-        sent = asyncio.run(_simulate(args))
-        print(f"published {sent} events to guild {args.guild}", file=sys.stderr)
+        seeded, sent = asyncio.run(_simulate(args))
+        print(
+            f"guild {args.guild}: seeded in {seeded} pushes, then published {sent} events",
+            file=sys.stderr,
+        )
 
 
-async def _simulate(args: argparse.Namespace) -> int:
+async def _simulate(args: argparse.Namespace) -> tuple[int, int]:
     import random
 
     bus = Bus(args.redis)
+    mirror = mirror_for(args.redis)
     await bus.connect()
     try:
         guild = SimulatedGuild(args.guild, rng=random.Random(args.seed))
         guild.seed(args.members)
-        return await run_simulation(guild, Publisher(bus), args.events, args.rate)
+        publisher = Publisher(bus, mirror)
+        seeded = await guild.publish_seed(publisher)
+        return seeded, await run_simulation(guild, publisher, args.events, args.rate)
     finally:
         await bus.disconnect()
+        await mirror.disconnect()
 
 
 if __name__ == "__main__":

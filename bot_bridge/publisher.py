@@ -1,4 +1,9 @@
-"""The one code path through which every producer (the bot, the simulator) publishes."""
+"""The one code path through which every producer (the bot, the simulator) publishes.
+
+Pool changes are written to the mirror and published as `log_pool` in one atomic bus step;
+log entries are published as `log_other`. Entities are validated against the wire models
+here, once, so nothing malformed reaches the mirror or a client.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from architus_sdk.wire import EntityType, LogOtherBody, LogPoolBody, PoolOp
+from architus_sdk.wire.entities import MIRRORED_MODELS, entity_id
 from bot_bridge.bus import Bus, BusEvent, Draft, Stream
+from bot_bridge.mirror import Mirror, MirrorWrite
+
+# Entities per log_pool push: big syncs are cut into pushes a browser parses comfortably.
+CHUNK = 500
 
 
 def timestamp() -> str:
@@ -15,22 +25,62 @@ def timestamp() -> str:
 
 
 class Publisher:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, mirror: Mirror | None = None) -> None:
         self._bus = bus
+        self._mirror = mirror
 
     async def upsert(
         self, guild_id: str, entity_type: EntityType, entities: Sequence[dict[str, Any]]
-    ) -> BusEvent:
-        body = LogPoolBody(
-            type=entity_type, op=PoolOp.UPSERT, data=list(entities), timestamp=timestamp()
-        )
-        return await self._bus.publish(Draft(guild_id, Stream.POOL, body.model_dump_json()))
+    ) -> list[BusEvent]:
+        model = MIRRORED_MODELS.get(entity_type)
+        if model is None:
+            raise ValueError(f"{entity_type} entities are derived, not published")
+        checked = [model.model_validate(entity).model_dump(mode="json") for entity in entities]
+        events = []
+        for start in range(0, len(checked), CHUNK):
+            chunk = checked[start : start + CHUNK]
+            body = LogPoolBody(
+                type=entity_type, op=PoolOp.UPSERT, data=chunk, timestamp=timestamp()
+            )
+            write = MirrorWrite(entity_type, upserts=chunk)
+            events.append(await self._publish_pool(guild_id, body, write))
+        return events
 
-    async def delete(self, guild_id: str, entity_type: EntityType, ids: Sequence[str]) -> BusEvent:
-        body = LogPoolBody(
-            type=entity_type, op=PoolOp.DELETE, data=list(ids), timestamp=timestamp()
-        )
-        return await self._bus.publish(Draft(guild_id, Stream.POOL, body.model_dump_json()))
+    async def delete(
+        self, guild_id: str, entity_type: EntityType, keys: Sequence[str]
+    ) -> list[BusEvent]:
+        events = []
+        for start in range(0, len(keys), CHUNK):
+            chunk = list(keys[start : start + CHUNK])
+            body = LogPoolBody(
+                type=entity_type, op=PoolOp.DELETE, data=chunk, timestamp=timestamp()
+            )
+            write = MirrorWrite(entity_type, deletes=chunk)
+            events.append(await self._publish_pool(guild_id, body, write))
+        return events
+
+    async def sync(
+        self, guild_id: str, entity_type: EntityType, entities: Sequence[dict[str, Any]]
+    ) -> list[BusEvent]:
+        """Make the mirrored pool equal `entities`, publishing only the difference (after a
+        restart, what changed while the bot was away)."""
+        if self._mirror is None:
+            raise RuntimeError("sync needs the mirror to compare against")
+        model = MIRRORED_MODELS[entity_type]
+        wanted = {
+            entity_id(entity_type, checked): checked
+            for checked in (model.model_validate(e).model_dump(mode="json") for e in entities)
+        }
+        current = await self._mirror.all(guild_id, entity_type)
+        changed = [entity for key, entity in wanted.items() if current.get(key) != entity]
+        gone = [key for key in current if key not in wanted]
+        events = await self.upsert(guild_id, entity_type, changed) if changed else []
+        if gone:
+            events += await self.delete(guild_id, entity_type, gone)
+        return events
 
     async def log(self, guild_id: str, entry: LogOtherBody) -> BusEvent:
         return await self._bus.publish(Draft(guild_id, Stream.LOGS, entry.model_dump_json()))
+
+    async def _publish_pool(self, guild_id: str, body: LogPoolBody, write: MirrorWrite) -> BusEvent:
+        return await self._bus.publish(Draft(guild_id, Stream.POOL, body.model_dump_json()), write)

@@ -72,6 +72,19 @@ _CATEGORIES = {
     "Voice Channels": ["Lounge", "Gaming"],
 }
 _EMOJIS = ["pog", "kek", "catjam", "pepehands", "blobwave", "partyparrot"]
+_AUTO_RESPONSES = [
+    ("hi", "hello :wave:", "naive"),
+    ("thanks", "[you're welcome!, no problem!]", "naive"),
+    ("^good (morning|night)$", "[0] to you too, [author]!", "regex"),
+    ("ping", "pong", "punctuated"),
+]
+_SETTINGS: dict[str, Any] = {
+    "prefix": "!",
+    "responses_enabled": True,
+    "responses_limit": 50,
+    "log_channel": None,
+    "music_enabled": False,
+}
 _MESSAGES = [
     "hello!",
     "anyone up?",
@@ -107,6 +120,9 @@ class SimulatedGuild:
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     emojis: dict[str, dict[str, Any]] = field(default_factory=dict)
+    auto_responses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    name: str = "Architus Demo Guild"
     published: int = 0
 
     def seed(self, member_count: int) -> None:
@@ -153,6 +169,44 @@ class SimulatedGuild:
         for _ in range(member_count):
             member = self._new_member()
             self.members[member["id"]] = member
+        author = next(iter(self.members), None)
+        for trigger, response, mode in _AUTO_RESPONSES:
+            response_id = self.snowflake()
+            self.auto_responses[response_id] = {
+                "id": response_id,
+                "guild_id": self.guild_id,
+                "trigger": trigger,
+                "response": response,
+                "author_id": author,
+                "mode": mode,
+                "count": self.rng.randint(0, 500),
+            }
+        for key, value in _SETTINGS.items():
+            self.settings[key] = {"key": key, "value": value}
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "id": self.guild_id,
+            "name": self.name,
+            "icon": None,
+            "member_count": len(self.members),
+        }
+
+    async def publish_seed(self, publisher: Publisher) -> int:
+        """Mirror every pool, publishing only what differs from what is mirrored already;
+        return how many pushes that took."""
+        pushes = len(await publisher.sync(self.guild_id, EntityType.GUILD, [self.record()]))
+        pools = {
+            EntityType.ROLE: self.roles,
+            EntityType.CHANNEL: self.channels,
+            EntityType.EMOJI: self.emojis,
+            EntityType.MEMBER: self.members,
+            EntityType.AUTO_RESPONSE: self.auto_responses,
+            EntityType.SETTING: self.settings,
+        }
+        for entity_type, pool in pools.items():
+            pushes += len(await publisher.sync(self.guild_id, entity_type, list(pool.values())))
+        return pushes
 
     def _new_member(self) -> dict[str, Any]:
         member_id = self.snowflake()
@@ -194,6 +248,8 @@ class SimulatedGuild:
             member_id = self.rng.choice(list(self.members))
             del self.members[member_id]
             await publisher.delete(self.guild_id, EntityType.MEMBER, [member_id])
+        elif roll < 0.3:
+            await publisher.upsert(self.guild_id, EntityType.GUILD, [self.record()])
         elif roll < 0.85:
             member = self.members[self.rng.choice(list(self.members))]
             member["nick"] = self.rng.choice([None, member["name"] + " 💤", member["name"] + "!"])

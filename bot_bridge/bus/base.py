@@ -28,7 +28,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot_bridge.mirror.base import MirrorWrite
 
 
 class Stream(StrEnum):
@@ -116,8 +119,9 @@ class BusBackend(ABC):
         """Return when the bus answers; raise `BusUnavailable` otherwise."""
 
     @abstractmethod
-    async def publish(self, draft: Draft) -> BusEvent:
-        """Sequence, record and notify in one atomic step; return the event as published."""
+    async def publish(self, draft: Draft, write: MirrorWrite | None = None) -> BusEvent:
+        """Apply the mirror write, sequence, record and notify, in one atomic step; return the
+        event as published."""
 
     @abstractmethod
     async def position(self, guild_id: str) -> Position:

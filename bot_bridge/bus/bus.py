@@ -12,10 +12,14 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from bot_bridge.bus.base import BusBackend, BusEvent, Draft, Position, Stream
 from bot_bridge.bus.history import HistoryLimits
+
+if TYPE_CHECKING:
+    from bot_bridge.mirror.base import MirrorWrite
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +78,8 @@ class Bus:
     async def ping(self) -> None:
         await self._backend.ping()
 
-    async def publish(self, draft: Draft) -> BusEvent:
-        return await self._backend.publish(draft)
+    async def publish(self, draft: Draft, write: MirrorWrite | None = None) -> BusEvent:
+        return await self._backend.publish(draft, write)
 
     async def position(self, guild_id: str) -> Position:
         return await self._backend.position(guild_id)

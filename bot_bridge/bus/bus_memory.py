@@ -8,9 +8,12 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot_bridge.bus.base import BusBackend, BusEvent, Draft, Position, Stream, sequence
 from bot_bridge.bus.history import HistoryLimits
+from bot_bridge.mirror.base import MirrorWrite
+from bot_bridge.mirror.pool_memory import pool_of
 
 
 @dataclass
@@ -29,11 +32,13 @@ class _GuildState:
 
 
 class MemoryHub:
-    """The shared state of one `memory://` URL."""
+    """The shared state of one `memory://` URL: streams, subscribers and the mirror's pools."""
 
     def __init__(self) -> None:
         self.guilds: dict[str, _GuildState] = {}
         self.subscribers: dict[str, set[MemoryBackend]] = {}
+        # guild -> entity type -> pool (bot_bridge.mirror.mirror_memory.MemoryPool)
+        self.pools: dict[str, dict[Any, Any]] = {}
 
     def guild(self, guild_id: str) -> _GuildState:
         state = self.guilds.get(guild_id)
@@ -45,9 +50,13 @@ class MemoryHub:
 _hubs: dict[str, MemoryHub] = {}
 
 
+def hub(url: str) -> MemoryHub:
+    return _hubs.setdefault(url, MemoryHub())
+
+
 class MemoryBackend(BusBackend):
     def __init__(self, url: str, limits: HistoryLimits) -> None:
-        self._hub = _hubs.setdefault(url, MemoryHub())
+        self._hub = hub(url)
         self._limits = limits
         self._inbox: asyncio.Queue[BusEvent] = asyncio.Queue()
 
@@ -61,8 +70,10 @@ class MemoryBackend(BusBackend):
     async def ping(self) -> None:
         pass
 
-    async def publish(self, draft: Draft) -> BusEvent:
-        # No await in here: sequencing, history and notification are one atomic step.
+    async def publish(self, draft: Draft, write: MirrorWrite | None = None) -> BusEvent:
+        # No await in here: mirror write, sequencing, history and notification are one step.
+        if write is not None:
+            pool_of(self._hub, draft.guild_id, write.entity_type).apply(write.entity_type, write)
         guild = self._hub.guild(draft.guild_id)
         stream = guild.streams[draft.stream]
         stream.seq += 1

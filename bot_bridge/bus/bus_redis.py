@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 import time
@@ -24,10 +25,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot_bridge.bus import keys
 from bot_bridge.bus.base import BusBackend, BusEvent, BusUnavailable, Draft, Position, Stream
 from bot_bridge.bus.history import HistoryLimits
+from bot_bridge.mirror.base import MirrorWrite, search_terms, sort_key
 
 logger = logging.getLogger(__name__)
 
-_PUBLISH = """
+# KEYS[1..3]: epoch, seq, history. ARGV[1..6]: epoch candidate, guild id, body, channel,
+# history count, history age (ms).
+_SEQUENCE_AND_PUBLISH = """
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then
   epoch = ARGV[1]
@@ -44,14 +48,65 @@ redis.call('PUBLISH', ARGV[4], payload)
 return payload
 """
 
+# KEYS[4..7]: entities, order, search, terms of one type's pool. ARGV[7]: JSON
+# {"u": [[key, sort key, entity JSON, [terms]]], "d": [[key, sort key]]}.
+_MIRROR = """
+local write = cjson.decode(ARGV[7])
+local function forget_terms(key)
+  local old = redis.call('HGET', KEYS[7], key)
+  if old then
+    for term in string.gmatch(old, '[^\1]+') do
+      redis.call('ZREM', KEYS[6], term .. '\0' .. key)
+    end
+  end
+end
+for _, upsert in ipairs(write.u) do
+  local key = upsert[1]
+  forget_terms(key)
+  redis.call('HSET', KEYS[4], key, upsert[3])
+  redis.call('ZADD', KEYS[5], 0, upsert[2])
+  for _, term in ipairs(upsert[4]) do
+    redis.call('ZADD', KEYS[6], 0, term .. '\0' .. key)
+  end
+  redis.call('HSET', KEYS[7], key, table.concat(upsert[4], '\1'))
+end
+for _, delete in ipairs(write.d) do
+  local key = delete[1]
+  forget_terms(key)
+  redis.call('HDEL', KEYS[4], key)
+  redis.call('ZREM', KEYS[5], delete[2])
+  redis.call('HDEL', KEYS[7], key)
+end
+"""
+
 _POSITION = """
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '0',
         redis.call('GET', KEYS[3]) or '0'}
 """
 
+
+def encode_write(write: MirrorWrite) -> str:
+    kind = write.entity_type
+    return json.dumps(
+        {
+            "u": [
+                [
+                    key,
+                    sort_key(kind, key),
+                    json.dumps(entity, separators=(",", ":")),
+                    search_terms(kind, entity),
+                ]
+                for key, entity in write.keyed_upserts()
+            ],
+            "d": [[key, sort_key(kind, key)] for key in write.deletes],
+        },
+        separators=(",", ":"),
+    )
+
+
 # Connection losses that mean "retry later", as opposed to bugs.
-_TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
+TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class RedisBackend(BusBackend):
@@ -61,7 +116,8 @@ class RedisBackend(BusBackend):
         self._client: redis.Redis = redis.Redis.from_url(
             url, decode_responses=True, health_check_interval=10, socket_connect_timeout=2
         )
-        self._publish = self._client.register_script(_PUBLISH)
+        self._publish = self._client.register_script(_SEQUENCE_AND_PUBLISH)
+        self._mirror_and_publish = self._client.register_script(_MIRROR + _SEQUENCE_AND_PUBLISH)
         self._position = self._client.register_script(_POSITION)
         self._pubsub = self._client.pubsub()
         self._confirmations: dict[str, asyncio.Future[None]] = {}
@@ -75,13 +131,13 @@ class RedisBackend(BusBackend):
         # place to arrive).
         try:
             await self._pubsub.subscribe(keys.CONTROL_CHANNEL)
-        except _TRANSIENT as error:
+        except TRANSIENT as error:
             logger.warning("redis bus unreachable at start, will retry: %s", error)
         else:
             self._connected = True
 
     async def disconnect(self) -> None:
-        with contextlib.suppress(*_TRANSIENT, RedisError):
+        with contextlib.suppress(*TRANSIENT, RedisError):
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
         await self._client.aclose()
 
@@ -90,10 +146,10 @@ class RedisBackend(BusBackend):
             raise BusUnavailable("the bus's live connection is down")
         try:
             await self._client.ping()
-        except _TRANSIENT as error:
+        except TRANSIENT as error:
             raise BusUnavailable(str(error)) from error
 
-    async def publish(self, draft: Draft) -> BusEvent:
+    async def publish(self, draft: Draft, write: MirrorWrite | None = None) -> BusEvent:
         args: list[Any] = [
             secrets.token_hex(8),
             draft.guild_id,
@@ -107,7 +163,18 @@ class RedisBackend(BusBackend):
             keys.seq_key(draft.guild_id, draft.stream),
             keys.history_key(draft.guild_id, draft.stream),
         ]
-        payload = await self._call(self._publish, command_keys, args)
+        script = self._publish
+        if write is not None:
+            script = self._mirror_and_publish
+            kind = write.entity_type.value
+            command_keys += [
+                keys.entities_key(draft.guild_id, kind),
+                keys.order_key(draft.guild_id, kind),
+                keys.search_key(draft.guild_id, kind),
+                keys.terms_key(draft.guild_id, kind),
+            ]
+            args.append(encode_write(write))
+        payload = await self._call(script, command_keys, args)
         return BusEvent(draft.stream, str(payload))
 
     async def position(self, guild_id: str) -> Position:
@@ -127,7 +194,7 @@ class RedisBackend(BusBackend):
                 pipe.get(keys.seq_key(guild_id, stream))
                 pipe.xrange(keys.history_key(guild_id, stream), min=f"{after + 1}-0")
                 current, entries = await pipe.execute()
-        except _TRANSIENT as error:
+        except TRANSIENT as error:
             raise BusUnavailable(str(error)) from error
         last_seq = int(current or 0)
         if after >= last_seq:
@@ -148,17 +215,17 @@ class RedisBackend(BusBackend):
             # The reader resolves these on Redis's confirmation: only then is delivery certain.
             async with asyncio.timeout(5):
                 await asyncio.gather(*waiting)
-        except (*_TRANSIENT, TimeoutError) as error:
+        except (*TRANSIENT, TimeoutError) as error:
             self._subscribed.discard(guild_id)
             for name in channels:
                 self._confirmations.pop(name, None)
-            with contextlib.suppress(*_TRANSIENT):
+            with contextlib.suppress(*TRANSIENT):
                 await self._pubsub.unsubscribe(*channels)
             raise BusUnavailable(f"cannot subscribe: {error}") from error
 
     async def unsubscribe(self, guild_id: str) -> None:
         self._subscribed.discard(guild_id)
-        with contextlib.suppress(*_TRANSIENT):
+        with contextlib.suppress(*TRANSIENT):
             await self._pubsub.unsubscribe(*(keys.channel(guild_id, s) for s in Stream))
 
     async def next_event(self) -> BusEvent:
@@ -166,7 +233,7 @@ class RedisBackend(BusBackend):
         while True:
             try:
                 message = await self._pubsub.get_message(timeout=None)
-            except _TRANSIENT as error:
+            except TRANSIENT as error:
                 if self._connected:
                     logger.warning("redis bus connection lost: %s", error)
                 self._connected = False
@@ -199,7 +266,7 @@ class RedisBackend(BusBackend):
                 await self._pubsub.subscribe(keys.CONTROL_CHANNEL)
             else:
                 await self._pubsub.ping()
-        except _TRANSIENT:
+        except TRANSIENT:
             return
         if not self._connected:
             logger.info("redis bus connection restored")
@@ -208,5 +275,5 @@ class RedisBackend(BusBackend):
     async def _call(self, script: Any, command_keys: list[str], args: list[Any]) -> Any:
         try:
             return await script(keys=command_keys, args=args)
-        except _TRANSIENT as error:
+        except TRANSIENT as error:
             raise BusUnavailable(str(error)) from error

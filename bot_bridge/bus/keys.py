@@ -29,3 +29,24 @@ def channel(guild_id: str, stream: Stream) -> str:
 def parse_channel(name: str) -> tuple[str, Stream]:
     _, tagged, stream = name.split(":")
     return tagged[1:-1], Stream(stream)
+
+
+def entities_key(guild_id: str, entity_type: str) -> str:
+    """Hash: entity key -> entity JSON."""
+    return f"{PREFIX}:{{{guild_id}}}:e:{entity_type}"
+
+
+def order_key(guild_id: str, entity_type: str) -> str:
+    """Sorted set (all scores 0) of sort keys: id order for paging."""
+    return f"{PREFIX}:{{{guild_id}}}:i:{entity_type}"
+
+
+def search_key(guild_id: str, entity_type: str) -> str:
+    """Sorted set (all scores 0) of `<casefolded term>\\0<entity key>`: prefix search by range,
+    substring search by ZSCAN MATCH."""
+    return f"{PREFIX}:{{{guild_id}}}:s:{entity_type}"
+
+
+def terms_key(guild_id: str, entity_type: str) -> str:
+    """Hash: entity key -> its current terms joined by \\x01, to remove them on change."""
+    return f"{PREFIX}:{{{guild_id}}}:t:{entity_type}"

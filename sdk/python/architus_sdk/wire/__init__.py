@@ -19,6 +19,8 @@ from architus_sdk.wire.pushes import (
 from architus_sdk.wire.requests import (
     DemoteRequest,
     ElevationRequest,
+    PoolData,
+    PoolRequest,
     ResumePoint,
     SpectateRequest,
 )
@@ -42,7 +44,9 @@ __all__ = [
     "LogPool",
     "LogPoolBody",
     "Permission",
+    "PoolData",
     "PoolOp",
+    "PoolRequest",
     "ResumePoint",
     "ServerEvent",
     "Snowflake",
