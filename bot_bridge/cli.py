@@ -30,9 +30,31 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="bus URL (default ARCHITUS_REDIS_URL)",
     )
     simulate.add_argument("--seed", type=int, help="seed the generator (repeatable runs)")
+    run = commands.add_parser("run", help="connect to Discord (DISCORD_TOKEN) and publish")
+    run.add_argument(
+        "--redis",
+        metavar="URL",
+        default=os.environ.get("ARCHITUS_REDIS_URL"),
+        help="bus URL (default ARCHITUS_REDIS_URL)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level="INFO", format="%(levelname)s %(name)s: %(message)s")
-    if args.command == "simulate":
+    if args.command == "run":
+        token = os.environ.get("DISCORD_TOKEN")
+        if not token:
+            parser.exit(
+                2,
+                "architus-bridge: set DISCORD_TOKEN to the bot's token (Discord "
+                "developer portal, Bot tab); docs/bot.md lists the intents it needs\n",
+            )
+        if not args.redis:
+            parser.exit(
+                2,
+                "architus-bridge: set --redis or ARCHITUS_REDIS_URL: the gateways "
+                "read the mirror and the bus there\n",
+            )
+        asyncio.run(_run(args.redis, token))
+    elif args.command == "simulate":
         if not args.guild.isdigit():
             parser.exit(2, "architus-bridge: --guild must be a snowflake (digits)\n")
         if not args.redis:
@@ -46,6 +68,21 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"guild {args.guild}: seeded in {seeded} pushes, then published {sent} events",
             file=sys.stderr,
         )
+
+
+async def _run(url: str, token: str) -> None:
+    from bot_bridge.bot import create_bot
+
+    bus = Bus(url)
+    mirror = mirror_for(url)
+    await bus.connect()
+    try:
+        bot = await create_bot(Publisher(bus, mirror))
+        async with bot:
+            await bot.start(token)
+    finally:
+        await bus.disconnect()
+        await mirror.disconnect()
 
 
 async def _simulate(args: argparse.Namespace) -> tuple[int, int]:

@@ -7,6 +7,8 @@ here, once, so nothing malformed reaches the mirror or a client.
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -25,11 +27,40 @@ def timestamp() -> str:
 
 
 class Publisher:
+    """Publishes of one guild are applied in call order: discord.py runs each event's
+    listeners as separate tasks, and a later change must never be overwritten by an earlier
+    one that happened to reach Redis second. A per-guild lock (FIFO) gives that order."""
+
     def __init__(self, bus: Bus, mirror: Mirror | None = None) -> None:
         self._bus = bus
         self._mirror = mirror
+        self._guild_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def upsert(
+        self, guild_id: str, entity_type: EntityType, entities: Sequence[dict[str, Any]]
+    ) -> list[BusEvent]:
+        async with self._guild_locks[guild_id]:
+            return await self._upsert(guild_id, entity_type, entities)
+
+    async def delete(
+        self, guild_id: str, entity_type: EntityType, keys: Sequence[str]
+    ) -> list[BusEvent]:
+        async with self._guild_locks[guild_id]:
+            return await self._delete(guild_id, entity_type, keys)
+
+    async def sync(
+        self, guild_id: str, entity_type: EntityType, entities: Sequence[dict[str, Any]]
+    ) -> list[BusEvent]:
+        """Make the mirrored pool equal `entities`, publishing only the difference (after a
+        restart, what changed while the bot was away)."""
+        async with self._guild_locks[guild_id]:
+            return await self._sync(guild_id, entity_type, entities)
+
+    async def log(self, guild_id: str, entry: LogOtherBody) -> BusEvent:
+        async with self._guild_locks[guild_id]:
+            return await self._bus.publish(Draft(guild_id, Stream.LOGS, entry.model_dump_json()))
+
+    async def _upsert(
         self, guild_id: str, entity_type: EntityType, entities: Sequence[dict[str, Any]]
     ) -> list[BusEvent]:
         model = MIRRORED_MODELS.get(entity_type)
@@ -46,7 +77,7 @@ class Publisher:
             events.append(await self._publish_pool(guild_id, body, write))
         return events
 
-    async def delete(
+    async def _delete(
         self, guild_id: str, entity_type: EntityType, keys: Sequence[str]
     ) -> list[BusEvent]:
         events = []
@@ -59,11 +90,9 @@ class Publisher:
             events.append(await self._publish_pool(guild_id, body, write))
         return events
 
-    async def sync(
+    async def _sync(
         self, guild_id: str, entity_type: EntityType, entities: Sequence[dict[str, Any]]
     ) -> list[BusEvent]:
-        """Make the mirrored pool equal `entities`, publishing only the difference (after a
-        restart, what changed while the bot was away)."""
         if self._mirror is None:
             raise RuntimeError("sync needs the mirror to compare against")
         model = MIRRORED_MODELS[entity_type]
@@ -74,13 +103,10 @@ class Publisher:
         current = await self._mirror.all(guild_id, entity_type)
         changed = [entity for key, entity in wanted.items() if current.get(key) != entity]
         gone = [key for key in current if key not in wanted]
-        events = await self.upsert(guild_id, entity_type, changed) if changed else []
+        events = await self._upsert(guild_id, entity_type, changed) if changed else []
         if gone:
-            events += await self.delete(guild_id, entity_type, gone)
+            events += await self._delete(guild_id, entity_type, gone)
         return events
-
-    async def log(self, guild_id: str, entry: LogOtherBody) -> BusEvent:
-        return await self._bus.publish(Draft(guild_id, Stream.LOGS, entry.model_dump_json()))
 
     async def _publish_pool(self, guild_id: str, body: LogPoolBody, write: MirrorWrite) -> BusEvent:
         return await self._bus.publish(Draft(guild_id, Stream.POOL, body.model_dump_json()), write)
