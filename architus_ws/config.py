@@ -62,6 +62,8 @@ class Settings:
         if not 0 <= leeway <= 60:
             raise ConfigError("ARCHITUS_JWT_LEEWAY must be between 0 and 60 seconds")
         values: dict[str, object] = {
+            "request_rate": _rate(env, "ARCHITUS_REQUEST_RATE", "100/10"),
+            "interpret_rate": _rate(env, "ARCHITUS_INTERPRET_RATE", "20/10"),
             "jwt_secrets": secrets,
             "redis_url": env.get("ARCHITUS_REDIS_URL") or None,
             "cors_origins": tuple(o.strip() for o in origins.split(",") if o.strip())
@@ -79,3 +81,16 @@ class Settings:
                 "or ARCHITUS_JWT_KEYS, or run with --demo"
             )
         return settings
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> RateLimit:
+    """`REQUESTS/SECONDS`, e.g. `100/10`."""
+    text = env.get(name) or default
+    requests, _, seconds = text.partition("/")
+    try:
+        rate = RateLimit(int(requests), float(seconds))
+    except ValueError:
+        raise ConfigError(f"{name} must look like 100/10 (requests per seconds)") from None
+    if rate.requests < 1 or rate.per_seconds <= 0:
+        raise ConfigError(f"{name} must allow at least 1 request in a positive time")
+    return rate

@@ -10,6 +10,7 @@ import socketio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from architus_sdk.wire import ClientEvent, ErrorReason
+from architus_sdk.wire.codec import OrjsonCodec
 from architus_ws import payloads
 from architus_ws.config import Settings
 from architus_ws.elevation import Elevation
@@ -55,6 +56,7 @@ class Gateway:
         self.server = GatewayServer(
             refuse=self._refuse,
             async_mode="asgi",
+            json=OrjsonCodec,
             cors_allowed_origins=list(settings.cors_origins) if settings.cors_origins else None,
             max_http_buffer_size=settings.transport_limit,
             # Each request awaits its own handler; one slow request must not hold the others.

@@ -1,8 +1,10 @@
 """Answers to `pool` requests, from the bot's mirror (CONTRACT 2.1).
 
-Guild-scoped types read one guild's pool. `user` resolves members of the caller's guilds as
-users (a user is visible only to someone who shares a guild with them); `guild` answers the
-guilds in the caller's token, mirrored or not, with the caller's permissions.
+Guild-scoped types read one guild's pool and answer with the mirror's stored JSON, embedded
+in the ack untouched (no parse, no re-serialization: a 10,000-member pool is two strings).
+`user` resolves members of the caller's guilds as users (a user is visible only to someone
+who shares a guild with them); `guild` answers the guilds in the caller's token, mirrored or
+not, with the caller's permissions.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from architus_sdk.wire import EntityType, ErrorReason, Permission, PoolData, PoolRequest
+import orjson
+
+from architus_sdk.wire import EntityType, ErrorReason, Permission, PoolRequest
+from architus_sdk.wire.codec import Fragment, json_array
 from architus_sdk.wire.entities import GUILD_SCOPED
 from architus_ws import permissions
 from architus_ws.errors import RequestError
 from architus_ws.tokens import Claims
 from bot_bridge.bus import BusUnavailable
 from bot_bridge.mirror import Mirror, SearchHit
-from bot_bridge.mirror.base import rank_hits, search_terms, sort_key
-
-Page = tuple[list[dict[str, Any]], str | None]
+from bot_bridge.mirror.base import best_match, rank_hits, sort_key
 
 
 class Pools:
@@ -56,42 +59,43 @@ class Pools:
             return _by_ids(kind, keys, found)
         if request.search is not None:
             hits = await self._mirror.search(guild_id, kind, request.search, limit)
-            return _finished(kind, [hit.entity for hit in hits])
-        return _paged(kind, await self._mirror.page(guild_id, kind, request.after, limit))
+            return _answer(kind, json_array([hit.entity for hit in hits]))
+        page, next_cursor = await self._mirror.page(guild_id, kind, request.after, limit)
+        return _answer(kind, Fragment(page.array()), next_cursor=next_cursor)
 
     async def _users(self, claims: Claims, request: PoolRequest) -> dict[str, Any]:
         guild_ids = sorted(claims.guilds)
         limit = request.effective_limit()
         if request.ids is not None:
             wanted = list(dict.fromkeys(request.ids))
-            found: dict[str, dict[str, Any]] = {}
+            found: dict[str, str] = {}
             for guild_id in guild_ids:
                 missing = [key for key in wanted if key not in found]
                 if not missing:
                     break
                 found |= await self._mirror.entities(guild_id, EntityType.MEMBER, missing)
-            return _by_ids(
-                EntityType.USER, wanted, {key: _user(member) for key, member in found.items()}
-            )
+            users = {key: _user_json(text) for key, text in found.items()}
+            return _by_ids(EntityType.USER, wanted, users)
         if request.search is not None:
             searches = [
                 self._mirror.search(g, EntityType.MEMBER, request.search, limit) for g in guild_ids
             ]
             hits = [hit for found_hits in await asyncio.gather(*searches) for hit in found_hits]
-            ranked = rank_hits(hits, EntityType.MEMBER, limit)
-            return _finished(EntityType.USER, [_user(hit.entity) for hit in ranked])
+            ranked = rank_hits(hits, limit)
+            return _answer(EntityType.USER, json_array([_user_json(h.entity) for h in ranked]))
         pages = await asyncio.gather(
             *(self._mirror.page(g, EntityType.MEMBER, request.after, limit) for g in guild_ids)
         )
         merged: dict[str, dict[str, Any]] = {}
-        for entities, _ in pages:
-            for member in entities:
+        for page, _ in pages:
+            for member in page.parsed():
                 merged.setdefault(sort_key(EntityType.MEMBER, member["id"]), member)
         ordered = sorted(merged)
         more = len(ordered) > limit or any(cursor is not None for _, cursor in pages)
         chosen = ordered[:limit]
+        page_of_users = [orjson.dumps(_user(merged[key])).decode() for key in chosen]
         next_cursor = chosen[-1] if more and chosen else None
-        return _paged(EntityType.USER, ([_user(merged[key]) for key in chosen], next_cursor))
+        return _answer(EntityType.USER, json_array(page_of_users), next_cursor=next_cursor)
 
     async def _guilds(self, claims: Claims, request: PoolRequest) -> dict[str, Any]:
         guild_ids = sorted(claims.guilds, key=lambda g: sort_key(EntityType.GUILD, g))
@@ -102,27 +106,25 @@ class Pools:
             guild_id: _guild(guild_id, record.get(guild_id), claims.guilds[guild_id])
             for guild_id, record in zip(guild_ids, records, strict=True)
         }
+        texts = {guild_id: orjson.dumps(guild).decode() for guild_id, guild in guilds.items()}
         limit = request.effective_limit()
         if request.ids is not None:
-            return _by_ids(EntityType.GUILD, list(dict.fromkeys(request.ids)), guilds)
+            return _by_ids(EntityType.GUILD, list(dict.fromkeys(request.ids)), texts)
         if request.search is not None:
             needle = request.search.casefold()
-            hits = [
-                SearchHit(term.startswith(needle), term, guild)
-                for guild in guilds.values()
-                for term in search_terms(EntityType.GUILD, guild)
-                if needle in term
-            ]
-            return _finished(
-                EntityType.GUILD, [h.entity for h in rank_hits(hits, EntityType.GUILD, limit)]
-            )
+            hits = []
+            for guild_id, guild in guilds.items():
+                match = best_match(EntityType.GUILD, guild, needle)
+                if match is not None:
+                    hits.append(SearchHit(match[0], match[1], guild_id, texts[guild_id]))
+            ranked = rank_hits(hits, limit)
+            return _answer(EntityType.GUILD, json_array([hit.entity for hit in ranked]))
         after = request.after
         rest = [g for g in guild_ids if after is None or sort_key(EntityType.GUILD, g) > after]
         chosen = rest[:limit]
-        more = len(rest) > limit
-        return _paged(
-            EntityType.GUILD,
-            ([guilds[g] for g in chosen], sort_key(EntityType.GUILD, chosen[-1]) if more else None),
+        next_cursor = sort_key(EntityType.GUILD, chosen[-1]) if len(rest) > limit else None
+        return _answer(
+            EntityType.GUILD, json_array([texts[g] for g in chosen]), next_cursor=next_cursor
         )
 
 
@@ -130,37 +132,42 @@ def _user(member: dict[str, Any]) -> dict[str, Any]:
     return {"id": member["id"], "username": member["name"], "avatar": member["avatar"]}
 
 
-def _guild(guild_id: str, record: dict[str, Any] | None, perms: Permission) -> dict[str, Any]:
-    known = record or {}
+def _user_json(member_json: str) -> str:
+    return orjson.dumps(_user(orjson.loads(member_json))).decode()
+
+
+def _guild(guild_id: str, record_json: str | None, perms: Permission) -> dict[str, Any]:
+    known = orjson.loads(record_json) if record_json else {}
     return {
         "id": guild_id,
         "name": known.get("name"),
         "icon": known.get("icon"),
         "member_count": known.get("member_count", 0),
-        "has_architus": record is not None,
+        "has_architus": record_json is not None,
         "architus_admin": bool(perms & Permission.ADMINISTRATOR),
         "permissions": int(perms),
     }
 
 
-def _by_ids(kind: EntityType, keys: list[str], found: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return PoolData(
-        type=kind,
-        data=[found[key] for key in keys if key in found],
+def _answer(
+    kind: EntityType,
+    data: Fragment,
+    nonexistent: list[str] | None = None,
+    next_cursor: str | None = None,
+) -> dict[str, Any]:
+    """The `PoolData` shape, built by hand so `data` stays pre-serialized JSON."""
+    return {
+        "type": kind.value,
+        "data": data,
+        "nonexistent": nonexistent or [],
+        "finished": next_cursor is None,
+        "next": next_cursor,
+    }
+
+
+def _by_ids(kind: EntityType, keys: list[str], found: dict[str, str]) -> dict[str, Any]:
+    return _answer(
+        kind,
+        json_array([found[key] for key in keys if key in found]),
         nonexistent=[key for key in keys if key not in found],
-        finished=True,
-        next=None,
-    ).model_dump(mode="json")
-
-
-def _finished(kind: EntityType, entities: list[dict[str, Any]]) -> dict[str, Any]:
-    return PoolData(type=kind, data=entities, nonexistent=[], finished=True, next=None).model_dump(
-        mode="json"
     )
-
-
-def _paged(kind: EntityType, page: Page) -> dict[str, Any]:
-    entities, next_cursor = page
-    return PoolData(
-        type=kind, data=entities, nonexistent=[], finished=next_cursor is None, next=next_cursor
-    ).model_dump(mode="json")

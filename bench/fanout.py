@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from port_for import get_port
 
 from architus_ws.tokens import mint_token
 from bench.servers import GUILD
+from bench.support import free_port
 
 HERE = Path(__file__).parent
 SECRET = "bench-secret-" + "b" * 32
@@ -41,7 +41,7 @@ async def wait_until_serving(url: str) -> None:
 
 
 async def one_round(kind: str, clients: int, events: int) -> float:
-    port = get_port(None)
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.servers", kind, str(port), SECRET, cwd=HERE.parent

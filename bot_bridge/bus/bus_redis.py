@@ -87,21 +87,24 @@ return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '0',
 
 
 def encode_write(write: MirrorWrite) -> str:
+    """The write as the mirror script reads it. Redis keeps every entity under its sort key
+    (a zero-padded id), so a page is read in id order with no conversion per entity."""
     kind = write.entity_type
     return json.dumps(
         {
             "u": [
                 [
-                    key,
                     sort_key(kind, key),
-                    json.dumps(entity, separators=(",", ":")),
+                    sort_key(kind, key),
+                    json.dumps(entity, separators=(",", ":"), ensure_ascii=False),
                     search_terms(kind, entity),
                 ]
                 for key, entity in write.keyed_upserts()
             ],
-            "d": [[key, sort_key(kind, key)] for key in write.deletes],
+            "d": [[sort_key(kind, key), sort_key(kind, key)] for key in write.deletes],
         },
         separators=(",", ":"),
+        ensure_ascii=False,
     )
 
 

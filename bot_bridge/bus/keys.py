@@ -32,7 +32,7 @@ def parse_channel(name: str) -> tuple[str, Stream]:
 
 
 def entities_key(guild_id: str, entity_type: str) -> str:
-    """Hash: entity key -> entity JSON."""
+    """Hash: sort key (zero-padded id, or setting key) -> entity JSON."""
     return f"{PREFIX}:{{{guild_id}}}:e:{entity_type}"
 
 
@@ -42,11 +42,11 @@ def order_key(guild_id: str, entity_type: str) -> str:
 
 
 def search_key(guild_id: str, entity_type: str) -> str:
-    """Sorted set (all scores 0) of `<casefolded term>\\0<entity key>`: prefix search by range,
+    """Sorted set (all scores 0) of `<casefolded term>\\0<sort key>`: prefix search by range,
     substring search by ZSCAN MATCH."""
     return f"{PREFIX}:{{{guild_id}}}:s:{entity_type}"
 
 
 def terms_key(guild_id: str, entity_type: str) -> str:
-    """Hash: entity key -> its current terms joined by \\x01, to remove them on change."""
+    """Hash: sort key -> the entity's current terms joined by \\x01, to remove them on change."""
     return f"{PREFIX}:{{{guild_id}}}:t:{entity_type}"

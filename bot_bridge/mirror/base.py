@@ -4,6 +4,9 @@ Writes happen only inside the bus's publish (`Bus.publish(draft, write)`), in th
 atomic step that sequences and notifies the matching `log_pool`: whoever receives a push can
 read a mirror that already has that state. Reads are:
 
+Reads answer the entities' stored JSON text, so a gateway can pass it to a client without
+parsing and re-serializing it:
+
 - `entities`: by id; missing ids are simply absent from the answer.
 - `page`: the pool in id order after a cursor (the previous page's last sort key), so paging
   never repeats or skips an entity that stays in the pool while it is paged.
@@ -13,6 +16,7 @@ read a mirror that already has that state. Reads are:
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +25,7 @@ from urllib.parse import urlparse
 from architus_sdk.wire import EntityType
 from architus_sdk.wire.entities import entity_id
 
-_SEARCH_FIELDS: dict[EntityType, tuple[str, ...]] = {
+SEARCH_FIELDS: dict[EntityType, tuple[str, ...]] = {
     EntityType.MEMBER: ("name", "nick"),
     EntityType.USER: ("username",),
     EntityType.ROLE: ("name",),
@@ -44,7 +48,7 @@ def key_of_sort_key(entity_type: EntityType, key: str) -> str:
 
 def search_terms(entity_type: EntityType, entity: dict[str, Any]) -> list[str]:
     terms = []
-    for name in _SEARCH_FIELDS[entity_type]:
+    for name in SEARCH_FIELDS[entity_type]:
         value = entity.get(name)
         if isinstance(value, str) and value:
             term = value.casefold()
@@ -66,28 +70,57 @@ class MirrorWrite:
 
 
 @dataclass(frozen=True)
+class JsonEntities:
+    """Entities as their stored JSON joined by commas: `array()` is a JSON array of them."""
+
+    joined: str
+
+    def array(self) -> str:
+        return f"[{self.joined}]"
+
+    def parsed(self) -> list[dict[str, Any]]:
+        entities: list[dict[str, Any]] = json.loads(self.array())
+        return entities
+
+
+@dataclass(frozen=True)
 class SearchHit:
+    """One search result: whether its best term is a prefix match, that term, the entity's
+    key and its stored JSON."""
+
     prefix: bool
     term: str
-    entity: dict[str, Any]
+    key: str
+    entity: str
 
     @property
-    def rank(self) -> tuple[bool, str]:
-        return (not self.prefix, self.term)
+    def rank(self) -> tuple[bool, str, str]:
+        return (not self.prefix, self.term, self.key)
 
 
-def rank_hits(hits: list[SearchHit], entity_type: EntityType, limit: int) -> list[SearchHit]:
+def rank_hits(hits: list[SearchHit], limit: int) -> list[SearchHit]:
     """Prefix matches first, then substring ones, each by term; one hit per entity."""
     seen: set[str] = set()
     ranked = []
     for hit in sorted(hits, key=lambda h: h.rank):
-        key = entity_id(entity_type, hit.entity)
-        if key not in seen:
-            seen.add(key)
+        if hit.key not in seen:
+            seen.add(hit.key)
             ranked.append(hit)
             if len(ranked) == limit:
                 break
     return ranked
+
+
+def best_match(
+    entity_type: EntityType, entity: dict[str, Any], needle: str
+) -> tuple[bool, str] | None:
+    """The entity's best term for a casefolded query: (is prefix, term), or None."""
+    matches = [
+        (term.startswith(needle), term)
+        for term in search_terms(entity_type, entity)
+        if needle in term
+    ]
+    return min(matches, key=lambda m: (not m[0], m[1])) if matches else None
 
 
 class Mirror(ABC):
@@ -100,15 +133,15 @@ class Mirror(ABC):
     @abstractmethod
     async def entities(
         self, guild_id: str, entity_type: EntityType, keys: list[str]
-    ) -> dict[str, dict[str, Any]]:
-        """The stored entities of these keys (absent keys are left out)."""
+    ) -> dict[str, str]:
+        """The stored JSON of these keys' entities (absent keys are left out)."""
 
     @abstractmethod
     async def page(
         self, guild_id: str, entity_type: EntityType, after: str | None, limit: int
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """Up to `limit` entities after the cursor, and the cursor of the next page (None:
-        this was the last)."""
+    ) -> tuple[JsonEntities, str | None]:
+        """The stored JSON of up to `limit` entities after the cursor, in id order, and the
+        cursor of the next page (None: this was the last)."""
 
     @abstractmethod
     async def search(

@@ -8,11 +8,12 @@ from typing import Any
 from architus_sdk.wire import EntityType
 from bot_bridge.bus.bus_memory import hub
 from bot_bridge.mirror.base import (
+    JsonEntities,
     Mirror,
     SearchHit,
+    best_match,
     key_of_sort_key,
     rank_hits,
-    search_terms,
 )
 from bot_bridge.mirror.pool_memory import MemoryPool, pool_of
 
@@ -32,31 +33,32 @@ class MemoryMirror(Mirror):
 
     async def entities(
         self, guild_id: str, entity_type: EntityType, keys: list[str]
-    ) -> dict[str, dict[str, Any]]:
-        stored = self._pool(guild_id, entity_type).entities
+    ) -> dict[str, str]:
+        stored = self._pool(guild_id, entity_type).texts
         return {key: stored[key] for key in keys if key in stored}
 
     async def page(
         self, guild_id: str, entity_type: EntityType, after: str | None, limit: int
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[JsonEntities, str | None]:
         pool = self._pool(guild_id, entity_type)
         start = bisect.bisect_right(pool.order, after) if after is not None else 0
         keys = pool.order[start : start + limit + 1]
         more = len(keys) > limit
         keys = keys[:limit]
-        entities = [pool.entities[key_of_sort_key(entity_type, key)] for key in keys]
-        return entities, (keys[-1] if more else None)
+        texts = [pool.texts[key_of_sort_key(entity_type, key)] for key in keys]
+        return JsonEntities(",".join(texts)), (keys[-1] if more else None)
 
     async def search(
         self, guild_id: str, entity_type: EntityType, query: str, limit: int
     ) -> list[SearchHit]:
         needle = query.casefold()
+        pool = self._pool(guild_id, entity_type)
         hits = []
-        for entity in self._pool(guild_id, entity_type).entities.values():
-            for term in search_terms(entity_type, entity):
-                if needle in term:
-                    hits.append(SearchHit(term.startswith(needle), term, entity))
-        return rank_hits(hits, entity_type, limit)
+        for key, entity in pool.entities.items():
+            match = best_match(entity_type, entity, needle)
+            if match is not None:
+                hits.append(SearchHit(match[0], match[1], key, pool.texts[key]))
+        return rank_hits(hits, limit)
 
     async def all(self, guild_id: str, entity_type: EntityType) -> dict[str, dict[str, Any]]:
         return dict(self._pool(guild_id, entity_type).entities)

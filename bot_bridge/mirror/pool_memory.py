@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ class _HasPools(Protocol):
 @dataclass
 class MemoryPool:
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # the JSON a reader is given
     order: list[str] = field(default_factory=list)  # sort keys, ascending
 
     def apply(self, entity_type: EntityType, write: MirrorWrite) -> None:
@@ -24,7 +26,9 @@ class MemoryPool:
             if key not in self.entities:
                 bisect.insort(self.order, sort_key(entity_type, key))
             self.entities[key] = entity
+            self.texts[key] = json.dumps(entity, separators=(",", ":"), ensure_ascii=False)
         for key in write.deletes:
+            self.texts.pop(key, None)
             if self.entities.pop(key, None) is not None:
                 index = bisect.bisect_left(self.order, sort_key(entity_type, key))
                 del self.order[index]
