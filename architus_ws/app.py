@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
+
 import socketio
 from quart import Quart
 
@@ -11,9 +14,13 @@ from architus_ws.http import routes
 from bot_bridge.bus import Bus
 
 
-def create_app(settings: Settings, bus: Bus | None = None) -> socketio.ASGIApp:
+def create_app(
+    settings: Settings,
+    bus: Bus | None = None,
+    random_source: Callable[[], random.Random] = random.Random,
+) -> socketio.ASGIApp:
     """Build the gateway. Starting and stopping follow the ASGI lifespan of the server."""
-    gateway = Gateway(settings, bus)
+    gateway = Gateway(settings, bus, random_source)
     quart = Quart("architus_ws")
     quart.extensions["architus_gateway"] = gateway
     quart.register_blueprint(routes)

@@ -34,6 +34,8 @@ class Settings:
     payload_limit: int = 64 * 1024
     transport_limit: int = 1_000_000
     interpret_rate: RateLimit = RateLimit(20, 10.0)
+    # interpret from one client address, all its connections together
+    interpret_address_rate: RateLimit = RateLimit(60, 10.0)
     request_rate: RateLimit = RateLimit(100, 10.0)
     history: HistoryLimits = field(default_factory=HistoryLimits)
 
@@ -64,6 +66,7 @@ class Settings:
         values: dict[str, object] = {
             "request_rate": _rate(env, "ARCHITUS_REQUEST_RATE", "100/10"),
             "interpret_rate": _rate(env, "ARCHITUS_INTERPRET_RATE", "20/10"),
+            "interpret_address_rate": _rate(env, "ARCHITUS_INTERPRET_ADDRESS_RATE", "60/10"),
             "jwt_secrets": secrets,
             "redis_url": env.get("ARCHITUS_REDIS_URL") or None,
             "cors_origins": tuple(o.strip() for o in origins.split(",") if o.strip())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import random
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -19,6 +21,7 @@ from architus_ws.feeds import Feeds
 from architus_ws.handlers import RequestHandlers
 from architus_ws.metrics import Metrics
 from architus_ws.pools import Pools
+from architus_ws.ratelimit import AddressBudgets
 from architus_ws.sender import SocketIORoomSender
 from architus_ws.server import GatewayServer
 from architus_ws.session import Session
@@ -26,6 +29,7 @@ from architus_ws.spectators import Spectators
 from architus_ws.tokens import TokenVerifier
 from bot_bridge.bus import Bus
 from bot_bridge.mirror import mirror_for
+from bot_bridge.responder import ResponseMaker
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +54,13 @@ class Refused(socketio.exceptions.ConnectionRefusedError):  # type: ignore[misc]
 
 
 class Gateway:
-    def __init__(self, settings: Settings, bus: Bus | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        bus: Bus | None = None,
+        random_source: Callable[[], random.Random] = random.Random,
+    ) -> None:
+        """`random_source` makes each interpret sandbox's generator (tests seed it)."""
         self.settings = settings
         self.bus = bus or Bus(settings.bus_url, settings.history)
         self.server = GatewayServer(
@@ -68,6 +78,8 @@ class Gateway:
         spectators = Spectators(self.server, self.feeds)
         self.elevation = Elevation(self.server, spectators, self.metrics, settings.jwt_leeway)
         self.mirror = mirror_for(self.bus.url)
+        self.responder = ResponseMaker()
+        self.address_budgets = AddressBudgets(settings.interpret_address_rate)
         self.handlers = RequestHandlers(
             TokenVerifier(settings),
             self.elevation,
@@ -75,6 +87,8 @@ class Gateway:
             self.feeds,
             self.bus,
             Pools(self.mirror),
+            self.responder,
+            random_source,
             self._emit,
         )
         self.table = self.handlers.table()
@@ -91,6 +105,7 @@ class Gateway:
         await self.feeds.close()
         await self.bus.disconnect()
         await self.mirror.disconnect()
+        self.responder.close()
 
     async def ready(self) -> bool:
         try:
@@ -148,12 +163,11 @@ class Gateway:
             handler = self.table.get(event)
             if handler is None:
                 raise RequestError(ErrorReason.UNKNOWN_EVENT, f"no event named {event[:64]!r}")
-            budget = (
-                session.interpret_budget
-                if event == ClientEvent.INTERPRET
-                else session.request_budget
-            )
-            wait = budget.take()
+            if event == ClientEvent.INTERPRET:
+                # the one event anonymous sockets may call: per connection and per address
+                wait = session.interpret_budget.take() or self.address_budgets.take(session.address)
+            else:
+                wait = session.request_budget.take()
             if wait:
                 raise RequestError(
                     ErrorReason.RATE_LIMITED,

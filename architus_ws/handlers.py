@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from architus_sdk.wire import (
     ElevationData,
     ElevationRequest,
     ErrorReason,
+    InterpretData,
+    InterpretRequest,
     PoolRequest,
     ResumePoint,
     ServerEvent,
@@ -35,6 +38,9 @@ from architus_ws.session import Session
 from architus_ws.spectators import Spectators
 from architus_ws.tokens import Claims, InvalidToken, TokenVerifier
 from bot_bridge.bus import Bus, BusUnavailable, Stream
+from bot_bridge.responder import ResponseMaker, Sandbox
+
+SANDBOXES_PER_CONNECTION = 4
 
 # How long a resuming socket waits for this node's feed to reach the seqs it already saw
 # (another node may have been ahead); past it the resume is refused as not recoverable.
@@ -58,6 +64,8 @@ class RequestHandlers:
         feeds: Feeds,
         bus: Bus,
         pools: Pools,
+        responder: ResponseMaker,
+        random_source: Callable[[], random.Random],
         emit: Callable[[str, dict[str, Any], str], Awaitable[None]],
     ) -> None:
         self._tokens = tokens
@@ -66,6 +74,8 @@ class RequestHandlers:
         self._feeds = feeds
         self._bus = bus
         self._pools = pools
+        self._responder = responder
+        self._random_source = random_source
         self._emit = emit
 
     def table(self) -> dict[str, Handler]:
@@ -107,6 +117,32 @@ class RequestHandlers:
     async def on_demote(self, session: Session, request: DemoteRequest) -> dict[str, Any]:
         self._elevation.demote(session)
         return {}
+
+    async def on_interpret(self, session: Session, request: InterpretRequest) -> dict[str, Any]:
+        """The front page's mock Discord: anyone may call it; it touches only the caller's own
+        sandbox for that guild id, which lives as long as the connection."""
+        sandbox = session.sandboxes.get(request.guild_id)
+        if sandbox is None:
+            sandbox = Sandbox(request.guild_id, self._random_source())
+            session.sandboxes[request.guild_id] = sandbox
+            while len(session.sandboxes) > SANDBOXES_PER_CONNECTION:
+                session.sandboxes.popitem(last=False)
+        session.sandboxes.move_to_end(request.guild_id)
+        if request.action == "send":
+            assert request.content is not None  # InterpretRequest requires it for send
+            allowed = request.allowed_commands
+            actions = await self._responder.send(
+                sandbox,
+                request.message_id,
+                request.content,
+                allowed=(lambda name: True) if allowed is None else allowed.__contains__,
+            )
+        else:
+            assert request.emoji is not None
+            actions = self._responder.react(sandbox, request.message_id, request.emoji)
+        return InterpretData.model_validate(
+            {"guild_id": request.guild_id, "actions": [action.wire() for action in actions]}
+        ).model_dump(exclude_none=True)
 
     async def on_pool(self, session: Session, request: PoolRequest) -> dict[str, Any]:
         return await self._pools.answer(self.claims(session), request)

@@ -18,6 +18,12 @@ class TokenBucket:
         self._tokens = self._capacity
         self._updated = time.monotonic()
 
+    @property
+    def full(self) -> bool:
+        """Untouched for long enough to be back at capacity: forgetting it changes nothing."""
+        elapsed = time.monotonic() - self._updated
+        return self._tokens + elapsed * self._refill_per_second >= self._capacity
+
     def take(self) -> float:
         """Take one token; return 0 on success, else the seconds until one is available."""
         now = time.monotonic()
@@ -29,3 +35,28 @@ class TokenBucket:
             self._tokens -= 1
             return 0.0
         return (1 - self._tokens) / self._refill_per_second
+
+
+class AddressBudgets:
+    """One bucket per client address, shared by all its connections. Buckets back at full
+    capacity are forgotten in sweeps, so memory follows the addresses active recently."""
+
+    SWEEP_EVERY = 1024
+
+    def __init__(self, rate: RateLimit) -> None:
+        self._rate = rate
+        self._buckets: dict[str, TokenBucket] = {}
+        self._takes = 0
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def take(self, address: str | None) -> float:
+        self._takes += 1
+        if self._takes % self.SWEEP_EVERY == 0:
+            self._buckets = {a: b for a, b in self._buckets.items() if not b.full}
+        key = address or "unknown"
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(self._rate)
+        return bucket.take()

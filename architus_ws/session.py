@@ -4,12 +4,14 @@ everything a reconnecting client needs (its token, its seqs) it brings itself.""
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from architus_ws.config import Settings
 from architus_ws.permissions import LogAccess
 from architus_ws.ratelimit import TokenBucket
 from architus_ws.tokens import Claims
+from bot_bridge.responder import Sandbox
 
 
 @dataclass
@@ -29,6 +31,8 @@ class Session:
     spectating: Spectating | None = None
     expiry: asyncio.TimerHandle | None = None
     closed: bool = False
+    # interpret's sandboxes, by the guild id the visitor names (a few at most, oldest dropped)
+    sandboxes: OrderedDict[str, Sandbox] = field(default_factory=OrderedDict)
     # Requests of one socket run one at a time, so state changes never interleave.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -91,10 +91,12 @@ class RunningGateway:
         await self.task
 
 
-async def start_gateway(config: Settings, bus: Bus | None = None) -> RunningGateway:
+async def start_gateway(
+    config: Settings, bus: Bus | None = None, random_source: Any = None
+) -> RunningGateway:
     if bus is None and config.redis_url is None:
         bus = Bus(memory_url())
-    app = create_app(config, bus)
+    app = create_app(config, bus, random_source) if random_source else create_app(config, bus)
     server = uvicorn.Server(
         uvicorn.Config(
             app,

@@ -93,3 +93,37 @@ class PoolData(BaseModel):
     nonexistent: list[str]
     finished: bool
     next: str | None
+
+
+class InterpretRequest(Request):
+    """A visitor's message (`send`) or reaction (`react`/`unreact`) in the front-page demo."""
+
+    action: Literal["send", "react", "unreact"]
+    guild_id: Snowflake
+    message_id: Snowflake
+    content: str | None = Field(default=None, min_length=1, max_length=2000)
+    emoji: str | None = Field(default=None, min_length=1, max_length=64)
+    allowed_commands: list[str] | None = Field(default=None, max_length=16)
+
+    @model_validator(mode="after")
+    def _fits_action(self) -> InterpretRequest:
+        if self.action == "send":
+            if self.content is None:
+                raise _refuse("interpret_content", "send needs content")
+            if int(self.message_id) % 2:
+                raise _refuse("interpret_id", "the visitor's message ids are even (odd: the bot's)")
+        elif self.emoji is None:
+            raise _refuse("interpret_emoji", f"{self.action} needs emoji")
+        return self
+
+
+class InterpretAction(BaseModel):
+    action: Literal["send", "react", "edit"]
+    message_id: Snowflake
+    content: str | None = None
+    emoji: str | None = None
+
+
+class InterpretData(BaseModel):
+    guild_id: Snowflake
+    actions: list[InterpretAction]
