@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -61,24 +62,30 @@ async def redis_server() -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def gateway_process(redis_url: str) -> AsyncIterator[str]:
+async def gateway_process(redis_url: str | None, cpu: int | None = None) -> AsyncIterator[str]:
+    """`architus-ws serve` in its own process (pinned to one CPU when `cpu` is given)."""
     port = free_port()
     env = {
         **os.environ,
         "ARCHITUS_JWT_SECRET": SECRET,
-        "ARCHITUS_REDIS_URL": redis_url,
-        # the benchmark's one client asks far more than a dashboard would
+        # the benchmark's clients ask far more than dashboards or visitors would
         "ARCHITUS_REQUEST_RATE": "1000000/1",
+        "ARCHITUS_INTERPRET_RATE": "1000000/1",
+        "ARCHITUS_INTERPRET_ADDRESS_RATE": "1000000/1",
     }
-    process = await asyncio.create_subprocess_exec(
+    if redis_url:
+        env["ARCHITUS_REDIS_URL"] = redis_url
+    command = [
         os.path.join(os.path.dirname(sys.executable), "architus-ws"),
         "serve",
         "--port",
         str(port),
         "--log-level",
         "warning",
-        env=env,
-    )
+    ]
+    if cpu is not None and shutil.which("taskset"):
+        command = ["taskset", "-c", str(cpu), *command]
+    process = await asyncio.create_subprocess_exec(*command, env=env)
     try:
         await wait_for_port(port)
         yield f"http://127.0.0.1:{port}"
