@@ -38,6 +38,8 @@ class Settings:
     interpret_address_rate: RateLimit = RateLimit(60, 10.0)
     request_rate: RateLimit = RateLimit(100, 10.0)
     history: HistoryLimits = field(default_factory=HistoryLimits)
+    # bytes queued for one socket before it is cut off as a slow consumer
+    outbound_limit: int = 4 * 1024 * 1024
 
     @property
     def bus_url(self) -> str:
@@ -75,6 +77,8 @@ class Settings:
             "jwt_issuer": env.get("ARCHITUS_JWT_ISSUER") or None,
             "jwt_audience": env.get("ARCHITUS_JWT_AUDIENCE") or None,
             "jwt_leeway": leeway,
+            "history": HistoryLimits.from_env(env),
+            "outbound_limit": int(env.get("ARCHITUS_OUTBOUND_LIMIT_BYTES", 4 * 1024 * 1024)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from architus_sdk.wire import ClientEvent, ErrorReason
 from architus_sdk.wire.codec import OrjsonCodec
 from architus_ws import payloads
+from architus_ws.backpressure import SlowConsumers
 from architus_ws.config import Settings
 from architus_ws.elevation import Elevation
 from architus_ws.errors import RequestError, ok
@@ -92,14 +93,19 @@ class Gateway:
             self._emit,
         )
         self.table = self.handlers.table()
+        self.slow_consumers = SlowConsumers(
+            self.server.eio, settings.outbound_limit, self.metrics.slow_consumers.inc
+        )
         self.server.on("connect", self._on_connect)
         self.server.on("disconnect", self._on_disconnect)
         self.server.on("*", self._dispatch)
 
     async def start(self) -> None:
         await self.bus.connect()
+        self.slow_consumers.start()
 
     async def stop(self) -> None:
+        await self.slow_consumers.stop()
         for sid in list(self.sessions):
             await self.server.disconnect(sid)
         await self.feeds.close()

@@ -48,6 +48,11 @@ class Metrics:
             ["event", "code"],
             registry=self.registry,
         )
+        self.slow_consumers = Counter(
+            "architus_slow_consumers_cut",
+            "Sockets cut off because their outbound queue passed the limit",
+            registry=self.registry,
+        )
         self.bus_up = Gauge(
             "architus_bus_up",
             "1 when the bus answered the last readiness check",

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot_bridge.bus import Bus
+from bot_bridge.bus.history import HistoryLimits
 from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
@@ -73,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 async def _run(url: str, token: str) -> None:
     from bot_bridge.bot import create_bot
 
-    bus = Bus(url)
+    bus = Bus(url, HistoryLimits.from_env())
     mirror = mirror_for(url)
     await bus.connect()
     try:
@@ -88,7 +89,7 @@ async def _run(url: str, token: str) -> None:
 async def _simulate(args: argparse.Namespace) -> tuple[int, int]:
     import random
 
-    bus = Bus(args.redis)
+    bus = Bus(args.redis, HistoryLimits.from_env())
     mirror = mirror_for(args.redis)
     await bus.connect()
     try:

@@ -42,8 +42,10 @@ local payload = '{"guild_id":"' .. ARGV[2] .. '","epoch":"' .. epoch .. '","seq"
   .. ',' .. string.sub(ARGV[3], 2)
 local now = redis.call('TIME')
 local now_ms = now[1] .. string.format('%03d', math.floor(now[2] / 1000))
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], seq .. '-0', 'p', payload, 't', now_ms)
-redis.call('PEXPIRE', KEYS[3], ARGV[6])
+if ARGV[5] ~= '0' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], seq .. '-0', 'p', payload, 't', now_ms)
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+end
 redis.call('PUBLISH', ARGV[4], payload)
 return payload
 """
