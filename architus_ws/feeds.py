@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from architus_sdk.wire import ServerEvent
 from architus_ws import rooms
-from architus_ws.sender import RoomSender
+from architus_ws.sender import Sender
 from bot_bridge.bus import Bus, BusEvent, BusUnavailable, Position, Stream, Subscription
 
 logger = logging.getLogger(__name__)
@@ -40,9 +40,7 @@ class GuildFeed:
 
 
 class Feeds:
-    def __init__(
-        self, bus: Bus, sender: RoomSender, on_delivered: Callable[[str, int], None]
-    ) -> None:
+    def __init__(self, bus: Bus, sender: Sender, on_delivered: Callable[[str, int], None]) -> None:
         self._bus = bus
         self._sender = sender
         self._on_delivered = on_delivered
@@ -183,6 +181,6 @@ class Feeds:
         else:
             room = rooms.logs_room(feed.guild_id)
         name = _EVENT_NAMES[event.stream]
-        delivered = await self._sender.send(room, name, event.message)
+        delivered = await self._sender.to_room(room, name, event.message)
         if delivered:
             self._on_delivered(name, delivered)

@@ -23,7 +23,7 @@ from architus_ws.handlers import RequestHandlers
 from architus_ws.metrics import Metrics
 from architus_ws.pools import Pools
 from architus_ws.ratelimit import AddressBudgets
-from architus_ws.sender import SocketIORoomSender
+from architus_ws.sender import DirectSender
 from architus_ws.server import GatewayServer
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
@@ -74,7 +74,8 @@ class Gateway:
             async_handlers=True,
         )
         self.sessions: dict[str, Session] = {}
-        self.feeds = Feeds(self.bus, SocketIORoomSender(self.server), self._delivered)
+        self.sender = DirectSender(self.server)
+        self.feeds = Feeds(self.bus, self.sender, self._delivered)
         self.metrics = Metrics(self.feeds.spectator_counts)
         spectators = Spectators(self.server, self.feeds)
         self.elevation = Elevation(self.server, spectators, self.metrics, settings.jwt_leeway)
@@ -126,8 +127,8 @@ class Gateway:
         self.metrics.delivered(event, sockets)
 
     async def _emit(self, event: str, message: dict[str, Any], sid: str) -> None:
-        await self.server.emit(event, message, to=sid)
-        self.metrics.delivered(event, 1)
+        if await self.sender.to_socket(sid, event, message):
+            self.metrics.delivered(event, 1)
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         session = Session.open(sid, _client_address(environ), self.settings)

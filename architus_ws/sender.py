@@ -1,27 +1,63 @@
-"""How a push reaches the sockets of a room. The fan-out calls only this, so the broadcast
-path can be replaced (a direct websocket writer) without touching handlers or feeds."""
+"""How pushes reach sockets. The fan-out and the replay call only this, so the write path can
+change (a direct websocket writer) without touching handlers or feeds.
+
+`DirectSender` encodes each push once and puts the same Engine.IO packet straight into each
+recipient's queue: no task per recipient, and no suspension between two recipients (the
+queues are unbounded; `backpressure` bounds them). Stock `AsyncServer.emit` creates one task
+per recipient and awaits them all, which costs a loop round trip per push: under load a
+replay of a few hundred pushes could then fall behind a guild's live rate for good.
+Order per socket is the order of calls, since every write goes to the same FIFO queue.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
 import socketio
+from engineio import packet as eio_packet
+from socketio import packet
+
+NAMESPACE = "/"
 
 
-class RoomSender(Protocol):
-    async def send(self, room: str, event: str, message: dict[str, Any]) -> int:
+class Sender(Protocol):
+    async def to_room(self, room: str, event: str, message: dict[str, Any]) -> int:
         """Send one event to every socket in `room`; return how many sockets it went to."""
 
+    async def to_socket(self, sid: str, event: str, message: dict[str, Any]) -> bool:
+        """Send one event to one socket; False if it is gone."""
 
-class SocketIORoomSender:
-    """Stock python-socketio: the packet is encoded once per call, queued per socket."""
 
+class DirectSender:
     def __init__(self, server: socketio.AsyncServer) -> None:
         self._server = server
 
-    async def send(self, room: str, event: str, message: dict[str, Any]) -> int:
-        members = self._server.manager.rooms.get("/", {}).get(room)
+    def _encode(self, event: str, message: dict[str, Any]) -> Any:
+        encoded = self._server.packet_class(
+            packet.EVENT, namespace=NAMESPACE, data=[event, message]
+        ).encode()
+        return eio_packet.Packet(eio_packet.MESSAGE, data=encoded)
+
+    async def to_room(self, room: str, event: str, message: dict[str, Any]) -> int:
+        members = self._server.manager.rooms.get(NAMESPACE, {}).get(room)
         if not members:
             return 0
-        await self._server.emit(event, message, to=room)
-        return len(members)
+        # snapshot the room before the first write: the loop is never left in between anyway
+        recipients = list(members._fwdm.values())
+        engine_sockets = self._server.eio.sockets
+        pushed = self._encode(event, message)
+        sent = 0
+        for eio_sid in recipients:
+            engine_socket = engine_sockets.get(eio_sid)
+            if engine_socket is not None and not engine_socket.closed:
+                await engine_socket.send(pushed)
+                sent += 1
+        return sent
+
+    async def to_socket(self, sid: str, event: str, message: dict[str, Any]) -> bool:
+        eio_sid = self._server.manager.eio_sid_from_sid(sid, NAMESPACE)
+        engine_socket = self._server.eio.sockets.get(eio_sid) if eio_sid else None
+        if engine_socket is None or engine_socket.closed:
+            return False
+        await engine_socket.send(self._encode(event, message))
+        return True

@@ -1,0 +1,131 @@
+"""A client that never reads while 50 MB of pushes flow: the gateway process's memory stays
+bounded, that client is cut off, and the other spectators get everything."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+import websockets
+from port_for import get_port
+
+from architus_sdk.wire import LogOtherBody
+from bot_bridge.bus import Bus
+from bot_bridge.publisher import Publisher
+from tests.conftest import SECRET, ClientFactory, token
+
+GUILD = "690000000000000001"
+EVENTS = 5000
+CONTENT = "x" * 10_000  # 5,000 pushes of ~10 KB: 50 MB
+
+
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field} for {pid}")
+
+
+@pytest.fixture
+async def gateway_process(redis_url: str) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    port = get_port(None)
+    env = {
+        **os.environ,
+        "ARCHITUS_JWT_SECRET": SECRET,
+        "ARCHITUS_REDIS_URL": redis_url,
+        "ARCHITUS_OUTBOUND_LIMIT_BYTES": str(4 * 1024 * 1024),
+    }
+    process = await asyncio.create_subprocess_exec(
+        os.path.join(os.path.dirname(sys.executable), "architus-ws"),
+        "serve",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    async with asyncio.timeout(20):
+        while True:
+            try:
+                async with aiohttp.ClientSession() as http, http.get(url + "/readyz") as r:
+                    if r.status == 200:
+                        break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    yield url, process
+    process.terminate()
+    await process.wait()
+
+
+async def non_reading_spectator(url: str) -> websockets.ClientConnection:
+    """Raw Engine.IO over a websocket with a tiny receive buffer: it spectates, then never
+    reads again, so the server's writes back up."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    host, port = url.removeprefix("http://").split(":")
+    raw.connect((host, int(port)))
+    ws = await websockets.connect(
+        f"ws://{host}:{port}/socket.io/?EIO=4&transport=websocket",
+        sock=raw,
+        max_queue=1,
+        compression=None,
+    )
+    assert (await ws.recv()).startswith("0")  # Engine.IO open
+    await ws.send("40" + json.dumps({"token": token(guilds={GUILD: 0x2})}))
+    assert (await ws.recv()).startswith("40")  # Socket.IO connected
+    await ws.send("420" + json.dumps(["spectate", {"guild_id": GUILD, "include_logs": True}]))
+    assert '"ok":true' in await ws.recv()
+    return ws
+
+
+async def test_a_client_that_never_reads_is_cut_off(
+    gateway_process: tuple[str, asyncio.subprocess.Process],
+    redis_url: str,
+    connect: ClientFactory,
+) -> None:
+    url, process = gateway_process
+    healthy = await connect(url, auth={"token": token(guilds={GUILD: 0x2})})
+    await healthy.call("spectate", {"guild_id": GUILD, "include_logs": True})
+    stuck = await non_reading_spectator(url)
+    baseline = rss_kib(process.pid)
+    bus = Bus(redis_url)
+    await bus.connect()
+    publisher = Publisher(bus)
+    try:
+        for n in range(EVENTS):
+            await publisher.log(
+                GUILD,
+                LogOtherBody(
+                    id=str(10**15 + n),
+                    action=3001,
+                    private=False,
+                    agent_id="1",
+                    subject_id=None,
+                    content=CONTENT,
+                    data={},
+                    timestamp="2026-01-01T00:00:00Z",
+                ),
+            )
+            if n % 50 == 49:
+                await asyncio.sleep(0.05)  # ~5 MB/s: the healthy client keeps up
+    finally:
+        await bus.disconnect()
+    await healthy.wait_for(lambda c: len(c.pushes) == EVENTS, timeout=60)
+    peak = rss_kib(process.pid, "VmHWM")
+    async with aiohttp.ClientSession() as http, http.get(url + "/metrics") as response:
+        metrics = await response.text()
+    await stuck.close()
+    assert "architus_slow_consumers_cut_total 1.0" in metrics
+    assert "architus_connections 1.0" in metrics  # only the healthy one is left
+    assert [p["seq"] for p in healthy.received("log_other")] == list(range(1, EVENTS + 1))
+    # Held for the stuck client, the 50 MB would all be resident; cut off at 4 MB, they are not.
+    assert (peak - baseline) / 1024 < 30, (baseline, peak)

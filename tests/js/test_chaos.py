@@ -1,0 +1,153 @@
+"""Chaos: 3 gateway processes on one Redis, 50 official-JS-client dashboards spread over
+them, `architus-bridge simulate` publishing 10,000 events while nodes are SIGKILLed and
+restarted at random; every dashboard ends with every event exactly once, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import sys
+from pathlib import Path
+
+import redis.asyncio as redis
+from port_for import get_port
+
+from bot_bridge.bus import Stream, keys
+from tests.conftest import SECRET, token
+
+HERE = Path(__file__).parent
+GUILD = "695000000000000001"
+EVENTS = 10_000
+RATE = 500
+CLIENTS = 50
+ENV = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET}
+
+
+def entry_point(name: str) -> str:
+    return os.path.join(os.path.dirname(sys.executable), name)
+
+
+class Node:
+    def __init__(self, redis_url: str) -> None:
+        self.port = get_port(None)
+        self.redis_url = redis_url
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            entry_point("architus-ws"),
+            "serve",
+            "--port",
+            str(self.port),
+            "--redis",
+            self.redis_url,
+            "--log-level",
+            "error",
+            env=ENV,
+        )
+        async with asyncio.timeout(20):
+            while True:
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                    writer.close()
+                    return
+                except OSError:
+                    await asyncio.sleep(0.05)
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+async def test_dashboards_lose_nothing_while_nodes_die(redis_url: str) -> None:
+    nodes = [Node(redis_url) for _ in range(3)]
+    await asyncio.gather(*(node.start() for node in nodes))
+    dashboards = await asyncio.create_subprocess_exec(
+        "node",
+        str(HERE / "resuming.mjs"),
+        ",".join(n.url for n in nodes),
+        token(guilds={GUILD: 0x7}, ttl=3600),
+        GUILD,
+        str(CLIENTS),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=open("/tmp/chaos.err", "w"),
+    )
+    simulate = None
+    kills = 0
+    try:
+        assert dashboards.stdout is not None
+        assert dashboards.stdin is not None
+        ready = await asyncio.wait_for(dashboards.stdout.readline(), 30)
+        assert json.loads(ready) == {"ready": True}
+        simulate = await asyncio.create_subprocess_exec(
+            entry_point("architus-bridge"),
+            "simulate",
+            "--guild",
+            GUILD,
+            "--members",
+            "100",
+            "--events",
+            str(EVENTS),
+            "--rate",
+            str(RATE),
+            "--redis",
+            redis_url,
+            env={**ENV, "ARCHITUS_HISTORY_EVENTS": "5000"},
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        rng = random.Random(11)
+        restarts: list[asyncio.Task[None]] = []
+
+        async def restart(node: Node) -> None:
+            await asyncio.sleep(rng.uniform(0.1, 0.4))
+            await node.start()
+
+        while simulate.returncode is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(simulate.wait(), rng.uniform(0.8, 1.6))
+            if simulate.returncode is not None:
+                break
+            up = [node for node in nodes if node.process and node.process.returncode is None]
+            if len(up) < 2:
+                continue  # keep at least one node serving
+            victim = rng.choice(up)
+            await victim.kill()
+            kills += 1
+            restarts.append(asyncio.create_task(restart(victim)))
+        await asyncio.gather(*restarts)
+        assert await simulate.wait() == 0
+        client = redis.Redis.from_url(redis_url)
+        final = {
+            "pool": int(await client.get(keys.seq_key(GUILD, Stream.POOL))),
+            "logs": int(await client.get(keys.seq_key(GUILD, Stream.LOGS))),
+        }
+        await client.aclose()
+        dashboards.stdin.write((json.dumps(final) + "\n").encode())
+        await dashboards.stdin.drain()
+        result = json.loads(await asyncio.wait_for(dashboards.stdout.readline(), 90))
+    finally:
+        for process in (simulate, dashboards):
+            if process is not None and process.returncode is None:
+                process.kill()
+                await process.wait()
+        for node in nodes:
+            await node.kill()
+    report = result["report"]
+    Path("/tmp/chaos.json").write_text(json.dumps(result))
+    assert kills >= 10
+    assert result["done"], (final, kills, [d for d in report if d["pool"] < final["pool"]][:3])
+    assert [d for d in report if d["errorCount"]] == []
+    for dashboard in report:
+        assert (dashboard["pool"], dashboard["logs"]) == (final["pool"], final["logs"])
+        assert dashboard["startedAt"] == {"pool": 0, "logs": 0}
+    assert sum(d["reconnects"] for d in report) >= kills  # the kills did reach dashboards
+    assert sum(d["replayed"] for d in report) > 0
