@@ -14,7 +14,7 @@ const dashboards = [];
 
 function start(index) {
   const state = { index, epoch: null, pool: 0, logs: 0, errors: [], reconnects: 0,
-                  notRecovered: 0, replayed: 0, socket: null };
+                  notRecovered: 0, replayed: 0, socket: null, reasons: {} };
   dashboards.push(state);
   const check = (stream, data) => {
     if (state.epoch !== null && data.epoch !== state.epoch) {
@@ -40,6 +40,7 @@ function start(index) {
       try {
         ack = await socket.timeout(5000).emitWithAck("spectate", request);
       } catch (err) {
+        state.reasons["spectate timed out"] = (state.reasons["spectate timed out"] ?? 0) + 1;
         socket.disconnect();  // the node died mid-request: go elsewhere
         return;
       }
@@ -56,7 +57,9 @@ function start(index) {
         state.replayed += ack.data.replayed;
       }
     });
-    const retry = () => {
+    const retry = (why) => {
+      const reason = String(why);
+      state.reasons[reason] = (state.reasons[reason] ?? 0) + 1;
       socket.removeAllListeners();
       socket.close();
       state.reconnects += 1;
@@ -86,7 +89,7 @@ lines.on("line", (line) => {
       clearInterval(poll);
       const report = dashboards.map((d) => ({
         index: d.index, pool: d.pool, logs: d.logs, startedAt: d.startedAt,
-        reconnects: d.reconnects, replayed: d.replayed, errors: d.errors.slice(0, 5),
+        reconnects: d.reconnects, replayed: d.replayed, reasons: d.reasons, errors: d.errors.slice(0, 5),
         errorCount: d.errors.length,
       }));
       console.log(JSON.stringify({ done, report }));
