@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from architus_sdk.wire import ServerEvent
 from architus_ws import rooms
-from architus_ws.sender import Sender
+from architus_ws.sender import RawJson, Sender
 from bot_bridge.bus import Bus, BusEvent, BusUnavailable, Position, Stream, Subscription
 
 logger = logging.getLogger(__name__)
@@ -181,6 +181,6 @@ class Feeds:
         else:
             room = rooms.logs_room(feed.guild_id)
         name = _EVENT_NAMES[event.stream]
-        delivered = await self._sender.to_room(room, name, event.message)
+        delivered = await self._sender.to_room(room, name, RawJson(event.payload))
         if delivered:
             self._on_delivered(name, delivered)

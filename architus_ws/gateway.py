@@ -23,7 +23,7 @@ from architus_ws.handlers import RequestHandlers
 from architus_ws.metrics import Metrics
 from architus_ws.pools import Pools
 from architus_ws.ratelimit import AddressBudgets
-from architus_ws.sender import DirectSender
+from architus_ws.sender import DirectSender, Message
 from architus_ws.server import GatewayServer
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
@@ -126,7 +126,7 @@ class Gateway:
     def _delivered(self, event: str, sockets: int) -> None:
         self.metrics.delivered(event, sockets)
 
-    async def _emit(self, event: str, message: dict[str, Any], sid: str) -> None:
+    async def _emit(self, event: str, message: Message, sid: str) -> None:
         if await self.sender.to_socket(sid, event, message):
             self.metrics.delivered(event, 1)
 

@@ -34,6 +34,7 @@ from architus_ws.errors import RequestError
 from architus_ws.feeds import Feeds, GuildFeed
 from architus_ws.permissions import LogAccess
 from architus_ws.pools import Pools
+from architus_ws.sender import Message, RawJson
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
 from architus_ws.tokens import Claims, InvalidToken, TokenVerifier
@@ -66,7 +67,7 @@ class RequestHandlers:
         pools: Pools,
         responder: ResponseMaker,
         random_source: Callable[[], random.Random],
-        emit: Callable[[str, dict[str, Any], str], Awaitable[None]],
+        emit: Callable[[str, Message, str], Awaitable[None]],
     ) -> None:
         self._tokens = tokens
         self._elevation = elevation
@@ -219,7 +220,7 @@ class RequestHandlers:
                     cursor[stream] = event.seq
                     if event.private and access is not LogAccess.PRIVATE:
                         continue
-                    await self._emit(_EVENT_NAMES[stream], event.message, session.sid)
+                    await self._emit(_EVENT_NAMES[stream], RawJson(event.payload), session.sid)
                     replayed += 1
         return True, replayed
 

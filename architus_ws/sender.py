@@ -11,6 +11,7 @@ Order per socket is the order of calls, since every write goes to the same FIFO 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import socketio
@@ -21,24 +22,38 @@ NAMESPACE = "/"
 
 
 class Sender(Protocol):
-    async def to_room(self, room: str, event: str, message: dict[str, Any]) -> int:
+    async def to_room(self, room: str, event: str, message: Message) -> int:
         """Send one event to every socket in `room`; return how many sockets it went to."""
 
-    async def to_socket(self, sid: str, event: str, message: dict[str, Any]) -> bool:
+    async def to_socket(self, sid: str, event: str, message: Message) -> bool:
         """Send one event to one socket; False if it is gone."""
+
+
+@dataclass(frozen=True)
+class RawJson:
+    """A push whose JSON is already serialized (a bus payload): it is framed, never parsed."""
+
+    text: str
+
+
+Message = dict[str, Any] | RawJson
 
 
 class DirectSender:
     def __init__(self, server: socketio.AsyncServer) -> None:
         self._server = server
 
-    def _encode(self, event: str, message: dict[str, Any]) -> Any:
-        encoded = self._server.packet_class(
-            packet.EVENT, namespace=NAMESPACE, data=[event, message]
-        ).encode()
+    def _encode(self, event: str, message: Message) -> Any:
+        if isinstance(message, RawJson):
+            # A Socket.IO EVENT on the default namespace is `2[name,payload]`.
+            encoded = f'{packet.EVENT}["{event}",{message.text}]'
+        else:
+            encoded = self._server.packet_class(
+                packet.EVENT, namespace=NAMESPACE, data=[event, message]
+            ).encode()
         return eio_packet.Packet(eio_packet.MESSAGE, data=encoded)
 
-    async def to_room(self, room: str, event: str, message: dict[str, Any]) -> int:
+    async def to_room(self, room: str, event: str, message: Message) -> int:
         members = self._server.manager.rooms.get(NAMESPACE, {}).get(room)
         if not members:
             return 0
@@ -54,7 +69,7 @@ class DirectSender:
                 sent += 1
         return sent
 
-    async def to_socket(self, sid: str, event: str, message: dict[str, Any]) -> bool:
+    async def to_socket(self, sid: str, event: str, message: Message) -> bool:
         eio_sid = self._server.manager.eio_sid_from_sid(sid, NAMESPACE)
         engine_socket = self._server.eio.sockets.get(eio_sid) if eio_sid else None
         if engine_socket is None or engine_socket.closed:

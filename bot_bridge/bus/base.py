@@ -23,12 +23,13 @@ processes, and its history is gone when the process exits.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 if TYPE_CHECKING:
     from bot_bridge.mirror.base import MirrorWrite
@@ -76,7 +77,7 @@ class BusEvent:
 
     @cached_property
     def message(self) -> dict[str, Any]:
-        decoded: dict[str, Any] = json.loads(self.payload)
+        decoded: dict[str, Any] = orjson.loads(self.payload)
         return decoded
 
     @property
