@@ -1,0 +1,309 @@
+"""The client: python-socketio's AsyncClient, requests as awaitables, pushes as actions.
+
+Every push is dispatched to the store (`pushes/log_pool` merges into the pools). When the
+connection drops, python-socketio reconnects with backoff; the token (fresh from
+`token_provider` if one is given) rides in the connect `auth`, and the spectate resumes from
+the last seqs the store saw, so no event is lost. If the gateway answers `recovered: false`,
+the pools this client loaded are fetched again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import socketio
+
+from architus_sdk import errors
+from architus_sdk.slices import RootState, connection, interpret, pools, pushes, root_reducer
+from architus_sdk.slices import session as session_slice
+from architus_sdk.slices import spectate as spectate_slice
+from architus_sdk.store import Middleware, Store
+from architus_sdk.wire import ElevationData, InterpretData, PoolData, SpectateData
+from architus_sdk.wire.codec import OrjsonCodec
+
+logger = logging.getLogger(__name__)
+
+TokenProvider = Callable[[], Awaitable[str]]
+RENEW_BEFORE = 30.0  # seconds before `exp` a token_provider's token is renewed
+
+
+class ArchitusClient:
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        token_provider: TokenProvider | None = None,
+        middleware: Sequence[Middleware] = (),
+        timeout: float = 10.0,
+        transports: Sequence[str] = ("websocket",),
+        reconnect_delay: tuple[float, float] = (0.2, 5.0),
+    ) -> None:
+        self.url = url
+        self.store: Store[RootState] = Store(root_reducer, middleware)
+        self._token = token
+        self._token_provider = token_provider
+        self._timeout = timeout
+        self._transports = list(transports)
+        self._sio = socketio.AsyncClient(
+            reconnection=True,
+            reconnection_delay=reconnect_delay[0],
+            reconnection_delay_max=reconnect_delay[1],
+            json=OrjsonCodec,
+        )
+        self._background: set[asyncio.Task[Any]] = set()
+        self._renewal: asyncio.TimerHandle | None = None
+        self._resumed = asyncio.Event()
+        self._register()
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        await self.store.dispatch(connection.changed(("connecting", None)))
+        if self._token_provider is not None and self._token is None:
+            self._token = await self._token_provider()
+        await self._sio.connect(
+            self.url, auth=self._auth, transports=self._transports, wait_timeout=self._timeout
+        )
+
+    async def close(self) -> None:
+        if self._renewal is not None:
+            self._renewal.cancel()
+        for task in list(self._background):
+            task.cancel()
+        await self._sio.disconnect()
+
+    async def __aenter__(self) -> ArchitusClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    @property
+    def state(self) -> RootState:
+        return self.store.get_state()
+
+    # ---- requests --------------------------------------------------------------------
+
+    async def elevate(self, token: str | None = None) -> ElevationData:
+        if token is not None:
+            self._token = token
+        if self._token is None:
+            raise errors.Unauthenticated("no token to elevate with")
+        data = ElevationData.model_validate(
+            await self._request("request_elevation", {"token": self._token})
+        )
+        await self.store.dispatch(session_slice.elevated(data))
+        self._schedule_renewal(data)
+        return data
+
+    async def demote(self) -> None:
+        await self._request("demote", {})
+        await self.store.dispatch(session_slice.demoted("demoted"))
+        await self.store.dispatch(spectate_slice.stopped("demoted"))
+
+    async def spectate(self, guild_id: str | None, include_logs: bool = False) -> SpectateData:
+        payload: dict[str, Any] = {"guild_id": guild_id}
+        if guild_id is not None:
+            payload["include_logs"] = include_logs
+        data = SpectateData.model_validate(await self._request("spectate", payload))
+        if guild_id is None:
+            await self.store.dispatch(spectate_slice.stopped("requested"))
+        else:
+            await self.store.dispatch(spectate_slice.started((data, include_logs)))
+        return data
+
+    async def pool(
+        self,
+        entity_type: str,
+        guild_id: str | None = None,
+        *,
+        ids: Sequence[str] | None = None,
+        all: bool = False,
+        search: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> PoolData:
+        """One pool request; its entities are merged into the store's pool too."""
+        request: dict[str, Any] = {"type": entity_type}
+        for name, value in (
+            ("guild_id", guild_id),
+            ("ids", list(ids) if ids else None),
+            ("all", True if all else None),
+            ("search", search),
+            ("limit", limit),
+            ("after", after),
+        ):
+            if value is not None:
+                request[name] = value
+        data = PoolData.model_validate(await self._request("pool", request))
+        scope = guild_id if entity_type not in ("user", "guild") else None
+        await self.store.dispatch(pools.loaded((entity_type, scope, data.data, False)))
+        return data
+
+    async def pool_all(
+        self, entity_type: str, guild_id: str | None = None, limit: int = 1000
+    ) -> AsyncIterator[PoolData]:
+        """Every page of a pool, in id order."""
+        after: str | None = None
+        while True:
+            page = await self.pool(entity_type, guild_id, all=True, limit=limit, after=after)
+            yield page
+            if page.finished or page.next is None:
+                return
+            after = page.next
+
+    async def search_members(self, guild_id: str, query: str, limit: int = 25) -> list[Any]:
+        return (await self.pool("member", guild_id, search=query, limit=limit)).data
+
+    async def interpret(
+        self,
+        guild_id: str,
+        message_id: str,
+        *,
+        action: str = "send",
+        content: str | None = None,
+        emoji: str | None = None,
+    ) -> InterpretData:
+        request: dict[str, Any] = {"action": action, "guild_id": guild_id, "message_id": message_id}
+        if content is not None:
+            request["content"] = content
+        if emoji is not None:
+            request["emoji"] = emoji
+        await self.store.dispatch(interpret.said(request))
+        answer = await self._request("interpret", request)
+        await self.store.dispatch(interpret.answered(answer))
+        return InterpretData.model_validate(answer)
+
+    async def _request(self, event: str, payload: dict[str, Any]) -> Any:
+        if not self._sio.connected:
+            raise errors.NotConnected(f"{event}: not connected")
+        try:
+            ack = await self._sio.call(event, payload, timeout=self._timeout)
+        except socketio.exceptions.TimeoutError:
+            raise errors.RequestTimeout(f"{event}: no answer in {self._timeout} s") from None
+        except socketio.exceptions.BadNamespaceError:
+            raise errors.NotConnected(f"{event}: not connected") from None
+        if not isinstance(ack, dict) or "ok" not in ack:
+            raise errors.ArchitusError(f"{event}: malformed answer {ack!r:.200}")
+        if not ack["ok"]:
+            raise errors.from_ack(ack["error"])
+        return ack["data"]
+
+    # ---- connection, pushes, resume --------------------------------------------------
+
+    async def _auth(self) -> dict[str, str]:
+        return {"token": self._token} if self._token else {}
+
+    def _register(self) -> None:
+        sio = self._sio
+        sio.on("connect", self._on_connect)
+        sio.on("disconnect", self._on_disconnect)
+        sio.on("connect_error", self._on_connect_error)
+        for name, creator in (("log_pool", pushes.log_pool), ("log_other", pushes.log_other)):
+            sio.on(name, self._pusher(creator))
+        sio.on("elevation_expired", self._on_expired)
+        sio.on("spectate_reset", self._on_reset)
+
+    def _pusher(self, creator: Any) -> Callable[[dict[str, Any]], Awaitable[None]]:
+        async def push(data: dict[str, Any]) -> None:
+            epoch = self.state["spectate"].epoch
+            await self.store.dispatch(creator(data))
+            if epoch is not None and data.get("epoch") != epoch:
+                self._spawn(self._refetch_pools())  # the gateway's history was lost
+
+        return push
+
+    async def _on_connect(self) -> None:
+        transport = self._sio.transport()
+        await self.store.dispatch(connection.changed(("connected", transport)))
+        # handlers run on the read loop: requests must not be awaited here
+        self._spawn(self._resume())
+
+    async def _on_disconnect(self, reason: Any = None) -> None:
+        await self.store.dispatch(connection.changed(("reconnecting", None)))
+
+    async def _on_connect_error(self, data: Any = None) -> None:
+        await self.store.dispatch(connection.failed(str(data)))
+
+    async def _on_expired(self, data: Any = None) -> None:
+        await self.store.dispatch(session_slice.demoted("token_expired"))
+        if self._token_provider is None:
+            await self.store.dispatch(spectate_slice.stopped("token_expired"))
+        else:
+            # keep the spectate position: a fresh token resumes it with nothing lost
+            self._token = await self._token_provider()
+            self._spawn(self._resume())
+
+    async def _on_reset(self, data: Any = None) -> None:
+        await self.store.dispatch(pushes.spectate_reset(data))
+        await self.store.dispatch(spectate_slice.stopped("permissions_changed"))
+
+    async def _resume(self) -> None:
+        """After a (re)connect: elevated by the connect `auth`; spectate again from where the
+        store stands, and re-fetch the pools if the gateway cannot replay what was missed."""
+        spectating = self.state["spectate"]
+        try:
+            if self._token:
+                data = await self._request("request_elevation", {"token": self._token})
+                elevation = ElevationData.model_validate(data)
+                await self.store.dispatch(session_slice.elevated(elevation))
+                self._schedule_renewal(elevation)
+            if spectating.guild_id is None:
+                return
+            ack = SpectateData.model_validate(
+                await self._request(
+                    "spectate",
+                    {
+                        "guild_id": spectating.guild_id,
+                        "include_logs": spectating.include_logs,
+                        "resume": {
+                            "epoch": spectating.epoch or "none",
+                            "pool_seq": spectating.pool_seq,
+                            "logs_seq": spectating.logs_seq,
+                        },
+                    },
+                )
+            )
+            await self.store.dispatch(spectate_slice.started((ack, spectating.include_logs)))
+            if not ack.recovered:
+                await self._refetch_pools()
+        except errors.ArchitusError as error:
+            logger.warning("resume after reconnect failed: %s", error)
+            await self.store.dispatch(connection.failed(str(error)))
+        finally:
+            self._resumed.set()
+
+    async def _refetch_pools(self) -> None:
+        for entity_type, guild_id in list(self.state["pools"]):
+            entities: list[Any] = []
+            async for page in self.pool_all(entity_type, guild_id):
+                entities += page.data
+            await self.store.dispatch(pools.loaded((entity_type, guild_id, entities, True)))
+
+    def _schedule_renewal(self, data: ElevationData) -> None:
+        if self._token_provider is None:
+            return
+        if self._renewal is not None:
+            self._renewal.cancel()
+        delay = max(0.0, data.expires_at.timestamp() - time.time() - RENEW_BEFORE)
+        loop = asyncio.get_running_loop()
+        self._renewal = loop.call_later(delay, lambda: self._spawn(self._renew()))
+
+    async def _renew(self) -> None:
+        """Before `exp`: elevate with a fresh token; the gateway renews in place."""
+        assert self._token_provider is not None
+        self._token = await self._token_provider()
+        with contextlib.suppress(errors.ArchitusError):
+            await self.elevate()
+
+    def _spawn(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
