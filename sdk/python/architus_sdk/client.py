@@ -250,6 +250,10 @@ class ArchitusClient:
         store stands, and re-fetch the pools if the gateway cannot replay what was missed."""
         spectating = self.state["spectate"]
         try:
+            # python-socketio marks itself connected only after the connect handlers ran
+            async with asyncio.timeout(self._timeout):
+                while not self._sio.connected:  # noqa: ASYNC110 (no event to await)
+                    await asyncio.sleep(0.01)
             if self._token:
                 data = await self._request("request_elevation", {"token": self._token})
                 elevation = ElevationData.model_validate(data)
@@ -274,7 +278,7 @@ class ArchitusClient:
             await self.store.dispatch(spectate_slice.started((ack, spectating.include_logs)))
             if not ack.recovered:
                 await self._refetch_pools()
-        except errors.ArchitusError as error:
+        except (errors.ArchitusError, TimeoutError) as error:
             logger.warning("resume after reconnect failed: %s", error)
             await self.store.dispatch(connection.failed(str(error)))
         finally:

@@ -38,9 +38,8 @@ def reducer(state: SpectateState | None, action: Action) -> SpectateState:
         field = "pool_seq" if pushes.log_pool.match(action) else "logs_seq"
         if push["epoch"] != state.epoch:
             # a new history (the bus lost its own): positions restart with it
-            return replace(
-                state, epoch=push["epoch"], pool_seq=0, logs_seq=0, **{field: push["seq"]}
-            )
+            restarted = {"pool_seq": 0, "logs_seq": 0, field: push["seq"]}
+            return replace(state, epoch=push["epoch"], **restarted)
         if push["seq"] > getattr(state, field):
             return replace(state, **{field: push["seq"]})
     return state

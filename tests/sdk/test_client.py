@@ -1,0 +1,238 @@
+"""The SDK client against a real gateway process and a real Redis: elevate, spectate, page,
+pushes into pools, a gateway restart survived with nothing lost, typed errors; the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+from port_for import get_port
+
+from architus_sdk import ArchitusClient, errors
+from architus_sdk.slices import pools
+from bot_bridge.bus import Bus
+from bot_bridge.mirror import mirror_for
+from bot_bridge.publisher import Publisher
+from bot_bridge.simulation import SimulatedGuild, run_simulation
+from tests.conftest import SECRET, token
+
+GUILD = "720000000000000001"
+
+
+def entry_point(name: str) -> str:
+    return os.path.join(os.path.dirname(sys.executable), name)
+
+
+class GatewayProcess:
+    def __init__(self, redis_url: str) -> None:
+        self.port = get_port(None)
+        self.redis_url = redis_url
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET}
+        self.process = await asyncio.create_subprocess_exec(
+            entry_point("architus-ws"),
+            "serve",
+            "--port",
+            str(self.port),
+            "--redis",
+            self.redis_url,
+            "--log-level",
+            "warning",
+            env=env,
+        )
+        async with asyncio.timeout(20):
+            while True:
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                    writer.close()
+                    return
+                except OSError:
+                    await asyncio.sleep(0.05)
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+@pytest.fixture
+async def gateway(redis_url: str) -> AsyncIterator[GatewayProcess]:
+    process = GatewayProcess(redis_url)
+    await process.start()
+    yield process
+    await process.kill()
+
+
+@pytest.fixture
+async def guild(redis_url: str) -> AsyncIterator[tuple[SimulatedGuild, Publisher]]:
+    bus = Bus(redis_url)
+    mirror = mirror_for(redis_url)
+    await bus.connect()
+    simulated = SimulatedGuild(GUILD, rng=random.Random(3))
+    simulated.seed(2500)
+    publisher = Publisher(bus, mirror)
+    await simulated.publish_seed(publisher)
+    yield simulated, publisher
+    await bus.disconnect()
+    await mirror.disconnect()
+
+
+async def eventually(check, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.02)
+
+
+async def test_a_bot_tool_script_end_to_end(
+    gateway: GatewayProcess, guild: tuple[SimulatedGuild, Publisher]
+) -> None:
+    simulated, publisher = guild
+    client = ArchitusClient(
+        gateway.url, token=token("42", {GUILD: 0x7}), reconnect_delay=(0.1, 0.5)
+    )
+    await client.connect()
+    try:
+        session = await client.elevate()
+        assert session.user_id == "42"
+        ack = await client.spectate(GUILD, include_logs=True)
+        pages = [page async for page in client.pool_all("member", GUILD, limit=1000)]
+        assert [len(page.data) for page in pages] == [1000, 1000, 500]
+        members = pools.select(client.state["pools"], "member", GUILD)
+        assert set(members.ids) == set(simulated.members)
+
+        # live pushes update the pools
+        await run_simulation(simulated, publisher, events=40, rate=0)
+        await eventually(
+            lambda: (
+                set(pools.select(client.state["pools"], "member", GUILD).ids)
+                == set(simulated.members)
+            )
+        )
+        assert client.state["spectate"].pool_seq > ack.pool_seq
+
+        # the gateway dies; events keep coming; it comes back; the client resumes
+        await eventually(lambda: client.state["spectate"].logs_seq == 20)
+        await gateway.kill()
+        await run_simulation(simulated, publisher, events=60, rate=0)
+        await gateway.start()
+        await run_simulation(simulated, publisher, events=20, rate=0)
+        # 120 events so far, every second one a log entry
+        await eventually(lambda: client.state["spectate"].logs_seq == 60, timeout=20)
+        entries = client.state["logs"].entries
+        seqs = [entry.seq for entry in entries]
+        assert seqs == list(range(seqs[0], seqs[-1] + 1))  # no gap, no duplicate
+        assert any(entry.private for entry in entries)
+        final = pools.select(client.state["pools"], "member", GUILD)
+        assert {k: dict(v) for k, v in final.entities.items()} == simulated.members
+
+        with pytest.raises(errors.Forbidden):
+            await client.spectate("720000000000009999")
+        with pytest.raises(errors.Forbidden):
+            await client.pool("member", "720000000000009999", all=True)
+        with pytest.raises(errors.BadRequest) as bad:
+            await client.pool("member", GUILD)
+        assert "exactly one of ids, all, search" in str(bad.value)
+        found = await client.search_members(
+            GUILD, next(iter(simulated.members.values()))["name"][:3]
+        )
+        assert found
+    finally:
+        await client.close()
+
+
+async def test_typed_errors_and_timeouts(gateway: GatewayProcess) -> None:
+    async with ArchitusClient(gateway.url) as client:
+        with pytest.raises(errors.Unauthenticated):
+            await client.spectate(GUILD)
+        with pytest.raises(errors.Unauthenticated):
+            await client.elevate(token(ttl=-5))
+        rate_limited = None
+        for n in range(25):
+            try:
+                await client.interpret(GUILD, str(2 * n + 2), content="hi")
+            except errors.RateLimited as error:
+                rate_limited = error
+                break
+        assert rate_limited is not None
+        assert rate_limited.retry_after > 0
+    with pytest.raises(errors.NotConnected):
+        await client.demote()
+
+
+async def test_token_provider_renews_before_expiry(gateway: GatewayProcess) -> None:
+    minted: list[str] = []
+
+    async def provider() -> str:
+        minted.append(token("7", {GUILD: 0x2}, ttl=32))  # renewed 30 s before exp: at once
+        return minted[-1]
+
+    async with ArchitusClient(gateway.url, token_provider=provider) as client:
+        await client.elevate()
+        await eventually(lambda: len(minted) >= 3, timeout=10)
+        assert client.state["session"].user_id == "7"
+
+
+async def test_cli_tail_prints_live_entries(
+    gateway: GatewayProcess, guild: tuple[SimulatedGuild, Publisher]
+) -> None:
+    simulated, publisher = guild
+    env = {**os.environ, "ARCHITUS_URL": gateway.url, "ARCHITUS_TOKEN": token("1", {GUILD: 0x7})}
+    tail = await asyncio.create_subprocess_exec(
+        entry_point("architus"),
+        "tail",
+        "--guild",
+        GUILD,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert tail.stderr is not None
+        assert tail.stdout is not None
+        started = await asyncio.wait_for(tail.stderr.readline(), 20)
+        assert b"following guild" in started
+        await run_simulation(simulated, publisher, events=20, rate=0)
+        lines = [(await asyncio.wait_for(tail.stdout.readline(), 10)).decode() for _ in range(20)]
+    finally:
+        tail.terminate()
+        await tail.wait()
+    pool_lines = [line for line in lines if line.rstrip().endswith(("entity", "entities"))]
+    assert len(pool_lines) == 10
+    assert all(" by " in line for line in lines if line not in pool_lines)
+    assert sum("[private]" in line for line in lines) == 2
+
+
+async def test_cli_pool_prints_json(
+    gateway: GatewayProcess, guild: tuple[SimulatedGuild, Publisher]
+) -> None:
+    simulated, _ = guild
+    env = {**os.environ, "ARCHITUS_URL": gateway.url, "ARCHITUS_TOKEN": token("1", {GUILD: 0x2})}
+    process = await asyncio.create_subprocess_exec(
+        entry_point("architus"),
+        "pool",
+        "role",
+        "--guild",
+        GUILD,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert {role["id"] for role in json.loads(out)} == set(simulated.roles)
+    missing = await asyncio.create_subprocess_exec(
+        entry_point("architus"), "pool", "member", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await missing.communicate()
+    assert missing.returncode == 2
+    assert b"needs --guild" in err

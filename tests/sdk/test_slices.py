@@ -1,0 +1,90 @@
+"""The client's slices as pure reducers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from architus_sdk.slices import logs, pools, pushes, root_reducer, spectate
+from architus_sdk.store import Action
+from architus_sdk.wire import SpectateData
+
+GUILD = "1"
+
+
+def pool_push(seq: int, op: str, data: list[Any], epoch: str = "e") -> dict[str, Any]:
+    return {
+        "guild_id": GUILD,
+        "epoch": epoch,
+        "seq": seq,
+        "type": "member",
+        "op": op,
+        "data": data,
+        "timestamp": "t",
+    }
+
+
+def log_push(seq: int, private: bool) -> dict[str, Any]:
+    return {
+        "guild_id": GUILD,
+        "epoch": "e",
+        "seq": seq,
+        "id": str(seq),
+        "action": 3001,
+        "private": private,
+        "agent_id": "9",
+        "subject_id": None,
+        "content": "hi",
+        "data": {},
+        "timestamp": "t",
+    }
+
+
+def test_log_pool_pushes_merge_into_the_pool_and_move_the_seq() -> None:
+    state = root_reducer(None, Action("@@store/init"))
+    state = root_reducer(
+        state,
+        spectate.started(
+            (
+                SpectateData(
+                    guild_id=GUILD, epoch="e", pool_seq=0, logs_seq=0, recovered=False, replayed=0
+                ),
+                True,
+            )
+        ),
+    )
+    state = root_reducer(state, pools.loaded(("member", GUILD, [{"id": "5", "name": "a"}], True)))
+    state = root_reducer(
+        state,
+        pushes.log_pool(
+            pool_push(1, "upsert", [{"id": "5", "nick": "b"}, {"id": "6", "name": "c"}])
+        ),
+    )
+    state = root_reducer(state, pushes.log_pool(pool_push(2, "delete", ["6"])))
+    members = pools.select(state["pools"], "member", GUILD)
+    assert members.ids == ("5",)
+    assert members.entities["5"] == {"id": "5", "name": "a", "nick": "b"}
+    assert state["spectate"].pool_seq == 2
+
+
+def test_unchanged_pushes_keep_every_slice() -> None:
+    state = root_reducer(None, Action("@@store/init"))
+    state = root_reducer(state, pools.loaded(("member", GUILD, [{"id": "5", "name": "a"}], True)))
+    before = state
+    assert (
+        root_reducer(state, pools.loaded(("member", GUILD, [{"id": "5", "name": "a"}], True)))
+        is before
+    )
+
+
+def test_logs_are_a_bounded_ring_with_private_marked() -> None:
+    state = logs.LogsState(capacity=3)
+    for seq in range(1, 6):
+        state = logs.reducer(state, pushes.log_other(log_push(seq, private=seq == 4)))
+    assert [entry.seq for entry in state.entries] == [3, 4, 5]
+    assert [entry.private for entry in state.entries] == [False, True, False]
+
+
+def test_a_new_epoch_restarts_positions() -> None:
+    state = spectate.SpectateState(GUILD, True, "old", 40, 30)
+    state = spectate.reducer(state, pushes.log_pool(pool_push(1, "upsert", [], epoch="new")))
+    assert (state.epoch, state.pool_seq, state.logs_seq) == ("new", 1, 0)
