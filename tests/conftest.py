@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ import redis as sync_redis
 import redis.asyncio as redis
 import socketio
 import uvicorn
+from port_for import get_port
 from pytest_redis import factories
 
 from architus_ws import Settings, create_app
@@ -222,9 +225,65 @@ class RedisServer:
 
 @pytest.fixture
 async def own_redis() -> AsyncIterator[RedisServer]:
-    from port_for import get_port
-
     server = RedisServer(int(get_port(None)))
     await server.start()
     yield server
     await server.kill()
+
+
+def entry_point(name: str) -> str:
+    """A console script installed beside this interpreter."""
+    return os.path.join(os.path.dirname(sys.executable), name)
+
+
+class GatewayProcess:
+    """`architus-ws serve` in a process of its own, on a fixed port, to kill and restart."""
+
+    def __init__(self, redis_url: str, **env: str) -> None:
+        self.port = int(get_port(None))
+        self.redis_url = redis_url
+        self.env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, **env}
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            entry_point("architus-ws"),
+            "serve",
+            "--port",
+            str(self.port),
+            "--redis",
+            self.redis_url,
+            "--log-level",
+            "error",
+            env=self.env,
+        )
+        async with asyncio.timeout(20):
+            while True:
+                with contextlib.suppress(OSError):
+                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                    writer.close()
+                    return
+                await asyncio.sleep(0.05)
+
+    async def kill(self) -> None:
+        if self.running:
+            assert self.process is not None
+            self.process.kill()
+            await self.process.wait()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def bus_url(request: pytest.FixtureRequest) -> str:
+    """Run a test on each bus backend: a fresh memory hub, or the private Redis."""
+    if request.param == "memory":
+        return memory_url()
+    url: str = request.getfixturevalue("redis_url")
+    return url

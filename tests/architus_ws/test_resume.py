@@ -71,14 +71,6 @@ def seqs(client: Client, event: str, private: bool | None = None) -> list[int]:
     ]
 
 
-@pytest.fixture(params=["memory", "redis"])
-def bus_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "memory":
-        return memory_url()
-    url: str = request.getfixturevalue("redis_url")
-    return url
-
-
 @pytest.fixture
 async def node(bus_url: str) -> AsyncIterator[tuple[RunningGateway, Publisher]]:
     bus = Bus(bus_url, HistoryLimits(max_events=5000))

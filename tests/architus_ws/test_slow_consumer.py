@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 import websockets
-from port_for import get_port
 
 from architus_sdk.wire import LogOtherBody
 from bot_bridge.bus import Bus
 from bot_bridge.publisher import Publisher
-from tests.conftest import SECRET, ClientFactory, token
+from tests.conftest import ClientFactory, GatewayProcess, token
 
 GUILD = "690000000000000001"
 EVENTS = 5000
@@ -34,36 +31,11 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 
 
 @pytest.fixture
-async def gateway_process(redis_url: str) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    port = get_port(None)
-    env = {
-        **os.environ,
-        "ARCHITUS_JWT_SECRET": SECRET,
-        "ARCHITUS_REDIS_URL": redis_url,
-        "ARCHITUS_OUTBOUND_LIMIT_BYTES": str(4 * 1024 * 1024),
-    }
-    process = await asyncio.create_subprocess_exec(
-        os.path.join(os.path.dirname(sys.executable), "architus-ws"),
-        "serve",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    async with asyncio.timeout(20):
-        while True:
-            try:
-                async with aiohttp.ClientSession() as http, http.get(url + "/readyz") as r:
-                    if r.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    yield url, process
-    process.terminate()
-    await process.wait()
+async def gateway(redis_url: str) -> AsyncIterator[GatewayProcess]:
+    process = GatewayProcess(redis_url, ARCHITUS_OUTBOUND_LIMIT_BYTES=str(4 * 1024 * 1024))
+    await process.start()
+    yield process
+    await process.kill()
 
 
 async def non_reading_spectator(url: str) -> websockets.ClientConnection:
@@ -88,11 +60,13 @@ async def non_reading_spectator(url: str) -> websockets.ClientConnection:
 
 
 async def test_a_client_that_never_reads_is_cut_off(
-    gateway_process: tuple[str, asyncio.subprocess.Process],
+    gateway: GatewayProcess,
     redis_url: str,
     connect: ClientFactory,
 ) -> None:
-    url, process = gateway_process
+    url = gateway.url
+    assert gateway.process is not None
+    process = gateway.process
     healthy = await connect(url, auth={"token": token(guilds={GUILD: 0x2})})
     await healthy.call("spectate", {"guild_id": GUILD, "include_logs": True})
     stuck = await non_reading_spectator(url)

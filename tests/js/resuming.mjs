@@ -38,7 +38,7 @@ function start(index) {
       }
       let ack;
       try {
-        ack = await socket.timeout(5000).emitWithAck("spectate", request);
+        ack = await socket.timeout(15000).emitWithAck("spectate", request);
       } catch (err) {
         state.reasons["spectate timed out"] = (state.reasons["spectate timed out"] ?? 0) + 1;
         socket.disconnect();  // the node died mid-request: go elsewhere
@@ -82,7 +82,7 @@ const readyTimer = setInterval(() => {
 const lines = createInterface({ input: process.stdin });
 lines.on("line", (line) => {
   const target = JSON.parse(line);
-  const deadline = Date.now() + 60000;
+  const deadline = Date.now() + 120000;
   const poll = setInterval(() => {
     const done = dashboards.every((d) => d.pool >= target.pool && d.logs >= target.logs);
     if (done || Date.now() > deadline) {

@@ -7,11 +7,9 @@ import asyncio
 import json
 import os
 import random
-import sys
 from collections.abc import AsyncIterator
 
 import pytest
-from port_for import get_port
 
 from architus_sdk import ArchitusClient, errors
 from architus_sdk.slices import pools
@@ -19,51 +17,9 @@ from bot_bridge.bus import Bus
 from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
-from tests.conftest import SECRET, token
+from tests.conftest import GatewayProcess, entry_point, token
 
 GUILD = "720000000000000001"
-
-
-def entry_point(name: str) -> str:
-    return os.path.join(os.path.dirname(sys.executable), name)
-
-
-class GatewayProcess:
-    def __init__(self, redis_url: str) -> None:
-        self.port = get_port(None)
-        self.redis_url = redis_url
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET}
-        self.process = await asyncio.create_subprocess_exec(
-            entry_point("architus-ws"),
-            "serve",
-            "--port",
-            str(self.port),
-            "--redis",
-            self.redis_url,
-            "--log-level",
-            "warning",
-            env=env,
-        )
-        async with asyncio.timeout(20):
-            while True:
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                    writer.close()
-                    return
-                except OSError:
-                    await asyncio.sleep(0.05)
-
-    async def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from architus_sdk.wire import LogOther, LogOtherBody, LogPool
 from bot_bridge.bus import Bus, BusEvent, Draft, Stream
 from bot_bridge.bus.history import HistoryLimits
-from tests.conftest import memory_url
 
 GUILD = "300000000000000001"
 OTHER_GUILD = "300000000000000002"
@@ -39,14 +38,6 @@ def log_draft(guild_id: str = GUILD, private: bool = False) -> Draft:
         timestamp="2026-01-01T00:00:00.000Z",
     )
     return Draft(guild_id, Stream.LOGS, entry.model_dump_json())
-
-
-@pytest.fixture(params=["memory", "redis"])
-def bus_url(request: pytest.FixtureRequest) -> str:
-    if request.param == "memory":
-        return memory_url()
-    url: str = request.getfixturevalue("redis_url")
-    return url
 
 
 @pytest.fixture

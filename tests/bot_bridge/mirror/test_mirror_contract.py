@@ -13,7 +13,6 @@ from architus_sdk.wire import EntityType, LogPool
 from bot_bridge.bus import Bus
 from bot_bridge.mirror import Mirror, mirror_for
 from bot_bridge.publisher import Publisher
-from tests.conftest import memory_url
 
 GUILD = "310000000000000001"
 
@@ -30,18 +29,10 @@ def member(member_id: int, name: str, nick: str | None = None) -> dict[str, Any]
     }
 
 
-@pytest.fixture(params=["memory", "redis"])
-def url(request: pytest.FixtureRequest) -> str:
-    if request.param == "memory":
-        return memory_url()
-    redis_url: str = request.getfixturevalue("redis_url")
-    return redis_url
-
-
 @pytest.fixture
-async def parts(url: str) -> AsyncIterator[tuple[Publisher, Mirror, Bus]]:
-    bus = Bus(url)
-    mirror = mirror_for(url)
+async def parts(bus_url: str) -> AsyncIterator[tuple[Publisher, Mirror, Bus]]:
+    bus = Bus(bus_url)
+    mirror = mirror_for(bus_url)
     await bus.connect()
     yield Publisher(bus, mirror), mirror, bus
     await bus.disconnect()
