@@ -29,3 +29,8 @@ def create_app(
     app = socketio.ASGIApp(gateway.server, other_asgi_app=quart)
     app.gateway = gateway
     return app
+
+
+def app_from_environment() -> socketio.ASGIApp:
+    """The app of one worker of `serve --workers N` (uvicorn imports it by name)."""
+    return create_app(Settings.from_env())

@@ -30,6 +30,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="also run a simulated guild here and print a token for it",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the port (needs --redis; websocket only, since "
+        "long-polling needs every request of a session on one process)",
+    )
     serve.add_argument("--log-level", default="info")
 
     token = commands.add_parser("token", help="mint a signed token (development and tests)")
@@ -65,6 +72,9 @@ def _serve(args: argparse.Namespace) -> None:
     if args.demo and not (environ.get("ARCHITUS_JWT_SECRET") or environ.get("ARCHITUS_JWT_KEYS")):
         # A throwaway secret: the demo's tokens die with the process.
         environ["ARCHITUS_JWT_SECRET"] = demo.DEMO_SECRET
+    if args.workers > 1:
+        _serve_workers(args, environ)
+        return
     settings = Settings.from_env(environ, redis_url=args.redis)
     app = create_app(settings)
     if args.demo:
@@ -78,6 +88,31 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         log_level=args.log_level,
         # permessage-deflate halves fan-out throughput; pushes are small JSON.
+        ws_per_message_deflate=False,
+        lifespan="on",
+    )
+
+
+def _serve_workers(args: argparse.Namespace, environ: dict[str, str]) -> None:
+    """Several worker processes on one port; each builds its app from the environment."""
+    import uvicorn
+
+    if args.demo:
+        raise ConfigError("--demo runs on the in-memory bus of one process: no --workers")
+    environ["ARCHITUS_TRANSPORTS"] = "websocket"
+    if args.redis:
+        environ["ARCHITUS_REDIS_URL"] = args.redis
+    settings = Settings.from_env(environ)  # refuses early what the workers would refuse
+    if settings.redis_url is None:
+        raise ConfigError("--workers needs a shared bus: give --redis or ARCHITUS_REDIS_URL")
+    os.environ.update(environ)
+    uvicorn.run(
+        "architus_ws.app:app_from_environment",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
         ws_per_message_deflate=False,
         lifespan="on",
     )

@@ -38,6 +38,8 @@ class Settings:
     interpret_address_rate: RateLimit = RateLimit(60, 10.0)
     request_rate: RateLimit = RateLimit(100, 10.0)
     history: HistoryLimits = field(default_factory=HistoryLimits)
+    # Engine.IO transports offered; websocket only when several processes share a port
+    transports: tuple[str, ...] = ("polling", "websocket")
     # bytes queued for one socket before it is cut off as a slow consumer
     outbound_limit: int = 4 * 1024 * 1024
 
@@ -78,6 +80,7 @@ class Settings:
             "jwt_audience": env.get("ARCHITUS_JWT_AUDIENCE") or None,
             "jwt_leeway": leeway,
             "history": HistoryLimits.from_env(env),
+            "transports": _transports(env.get("ARCHITUS_TRANSPORTS", "polling,websocket")),
             "outbound_limit": int(env.get("ARCHITUS_OUTBOUND_LIMIT_BYTES", 4 * 1024 * 1024)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -101,3 +104,10 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> RateLimit:
     if rate.requests < 1 or rate.per_seconds <= 0:
         raise ConfigError(f"{name} must allow at least 1 request in a positive time")
     return rate
+
+
+def _transports(text: str) -> tuple[str, ...]:
+    chosen = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not chosen or any(name not in ("polling", "websocket") for name in chosen):
+        raise ConfigError("ARCHITUS_TRANSPORTS is a comma list of polling and websocket")
+    return chosen

@@ -70,6 +70,7 @@ class Gateway:
             json=OrjsonCodec,
             cors_allowed_origins=list(settings.cors_origins) if settings.cors_origins else None,
             max_http_buffer_size=settings.transport_limit,
+            transports=list(settings.transports),
             # Each request awaits its own handler; one slow request must not hold the others.
             async_handlers=True,
         )
