@@ -1,8 +1,13 @@
-"""Fan-out throughput: pushes per second delivered to N websocket spectators of one guild,
-this gateway beside stock python-socketio, measured in the same run on the same client load.
+"""Fan-out throughput: pushes per second delivered to N websocket spectators of one room,
+on the same client load (Node socket.io-client consumers), in one run:
 
-usage: python -m bench.fanout [--clients 100] [--events 2000] [--rounds 3]
-Prints a table with the ratio to stock and writes bench/results/fanout-<time>.json.
+- Node socket.io 4.8 with its Redis adapter, events from another process through
+  @socket.io/redis-emitter (the reference: ratios are to it);
+- this gateway on its in-memory bus, events published in-process;
+- this gateway on Redis, events published by another process (bench.publish);
+- stock python-socketio, events emitted in-process.
+
+usage: python -m bench.fanout [--spectators 100 1000] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ import aiohttp
 
 from architus_ws.tokens import mint_token
 from bench.servers import GUILD
-from bench.support import free_port
+from bench.support import SECRET, free_port, redis_server
 
 HERE = Path(__file__).parent
-SECRET = "bench-secret-" + "b" * 32
+# The reference first: ratios are to Node socket.io with its Redis adapter.
+KINDS = ("node", "gateway", "gateway-redis", "stock")
+DELIVERIES = 200_000  # per round: events = DELIVERIES / spectators
 
 
 async def wait_until_serving(url: str) -> None:
@@ -40,35 +47,74 @@ async def wait_until_serving(url: str) -> None:
                 await asyncio.sleep(0.1)
 
 
-async def one_round(kind: str, clients: int, events: int) -> float:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = await asyncio.create_subprocess_exec(
+async def start_server(kind: str, port: int, redis_url: str) -> asyncio.subprocess.Process:
+    if kind == "node":
+        return await asyncio.create_subprocess_exec(
+            "node",
+            str(HERE / "node_server.mjs"),
+            str(port),
+            redis_url,
+            stdout=asyncio.subprocess.DEVNULL,
+        )
+    if kind == "gateway-redis":
+        env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, "ARCHITUS_REDIS_URL": redis_url}
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "architus_ws",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            env=env,
+            cwd=HERE.parent,
+        )
+    return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.servers", kind, str(port), SECRET, cwd=HERE.parent
     )
+
+
+async def trigger(kind: str, url: str, redis_url: str, events: int) -> None:
+    if kind in ("gateway", "stock"):
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{url}/bench/publish?n={events}") as response,
+        ):
+            assert response.status == 200
+        return
+    if kind == "node":
+        command = ["node", str(HERE / "node_emitter.mjs"), redis_url, GUILD, str(events)]
+    else:
+        command = [sys.executable, "-m", "bench.publish", redis_url, GUILD, str(events)]
+    publisher = await asyncio.create_subprocess_exec(*command, cwd=HERE.parent)
+    assert await publisher.wait() == 0
+
+
+async def one_round(kind: str, clients: int, events: int, redis_url: str) -> float:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = await start_server(kind, port, redis_url)
     consumer = None
     try:
         await wait_until_serving(url)
         token = mint_token(SECRET, "1", {GUILD: 0x2}, ttl=600)
+        mode = "gateway" if kind.startswith("gateway") else "stock"
         consumer = await asyncio.create_subprocess_exec(
             "node",
             str(HERE / "consumer.mjs"),
             url,
             str(clients),
             str(events),
-            kind,
+            mode,
             token,
             GUILD,
             stdout=asyncio.subprocess.PIPE,
         )
         assert consumer.stdout is not None
-        ready = json.loads(await asyncio.wait_for(consumer.stdout.readline(), 60))
+        ready = json.loads(await asyncio.wait_for(consumer.stdout.readline(), 120))
         assert ready == {"ready": True}, ready
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(f"{url}/bench/publish?n={events}") as response,
-        ):
-            assert response.status == 200
+        await trigger(kind, url, redis_url, events)
         result: dict[str, Any] = json.loads(await asyncio.wait_for(consumer.stdout.readline(), 150))
         if result["timed_out"]:
             raise RuntimeError(f"{kind}: only {result['received']} of {clients * events} arrived")
@@ -81,48 +127,51 @@ async def one_round(kind: str, clients: int, events: int) -> float:
                 await process.wait()
 
 
-async def run(clients: int, events: int, rounds: int) -> dict[str, Any]:
-    figures: dict[str, list[float]] = {"gateway": [], "stock": []}
-    for _ in range(rounds):
-        # interleaved, so drift in the machine's load hits both alike
-        for kind in figures:
-            figures[kind].append(await one_round(kind, clients, events))
-    return {
-        kind: {"deliveries_per_s": statistics.median(values), "rounds": values}
-        for kind, values in figures.items()
-    }
+async def run(spectators: list[int], rounds: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    async with redis_server() as redis_url:
+        for clients in spectators:
+            events = DELIVERIES // clients
+            figures: dict[str, list[float]] = {kind: [] for kind in KINDS}
+            for _ in range(rounds):
+                # interleaved, so drift in the machine's load hits every server alike
+                for kind in KINDS:
+                    figures[kind].append(await one_round(kind, clients, events, redis_url))
+            results[str(clients)] = {
+                kind: {"deliveries_per_s": statistics.median(values), "rounds": values}
+                for kind, values in figures.items()
+            }
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--spectators", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    results = asyncio.run(run(args.clients, args.events, args.rounds))
-    gateway = results["gateway"]["deliveries_per_s"]
-    stock = results["stock"]["deliveries_per_s"]
-    print(
-        f"fan-out to {args.clients} websocket spectators, {args.events} events, "
-        f"median of {args.rounds} rounds"
-    )
-    print(f"{'server':<28}{'deliveries/s':>14}{'ratio':>9}")
-    print(f"{'stock python-socketio':<28}{stock:>14,.0f}{1.0:>9.2f}")
-    print(f"{'architus gateway':<28}{gateway:>14,.0f}{gateway / stock:>9.2f}")
+    results = asyncio.run(run(args.spectators, args.rounds))
+    names = {
+        "node": "Node socket.io + redis adapter",
+        "gateway": "architus gateway (memory)",
+        "gateway-redis": "architus gateway (Redis)",
+        "stock": "stock python-socketio",
+    }
+    for clients, figures in results.items():
+        node = figures["node"]["deliveries_per_s"]
+        print(
+            f"fan-out to {clients} websocket spectators, {DELIVERIES // int(clients)} events, "
+            f"median of {args.rounds} rounds"
+        )
+        print(f"{'server':<34}{'deliveries/s':>14}{'vs Node':>9}")
+        for kind in KINDS:
+            value = figures[kind]["deliveries_per_s"]
+            print(f"{names[kind]:<34}{value:>14,.0f}{value / node:>9.2f}")
     out = HERE / "results" / f"fanout-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(
-        json.dumps(
-            {
-                "args": vars(args),
-                "results": results,
-                "ratio_to_stock": gateway / stock,
-                "cpus": os.cpu_count(),
-            },
-            indent=2,
-        )
+        json.dumps({"args": vars(args), "results": results, "cpus": os.cpu_count()}, indent=2)
     )
     print(f"written to {out.relative_to(HERE.parent)}")
 
