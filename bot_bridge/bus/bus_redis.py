@@ -110,6 +110,19 @@ def encode_write(write: MirrorWrite) -> str:
     )
 
 
+def connection_pool(url: str) -> redis.BlockingConnectionPool:
+    """A pool that makes a burst wait for a free connection (up to 5 s) instead of failing:
+    redis-py's default pool raises "Too many connections" past 100 at once."""
+    return redis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=64,
+        timeout=5,
+        decode_responses=True,
+        health_check_interval=10,
+        socket_connect_timeout=2,
+    )
+
+
 # Connection losses that mean "retry later", as opposed to bugs.
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -118,9 +131,7 @@ class RedisBackend(BusBackend):
     def __init__(self, url: str, limits: HistoryLimits) -> None:
         self._url = url
         self._limits = limits
-        self._client: redis.Redis = redis.Redis.from_url(
-            url, decode_responses=True, health_check_interval=10, socket_connect_timeout=2
-        )
+        self._client: redis.Redis = redis.Redis(connection_pool=connection_pool(url))
         self._publish = self._client.register_script(_SEQUENCE_AND_PUBLISH)
         self._mirror_and_publish = self._client.register_script(_MIRROR + _SEQUENCE_AND_PUBLISH)
         self._position = self._client.register_script(_POSITION)

@@ -14,7 +14,7 @@ import redis.asyncio as redis
 from architus_sdk.wire import EntityType
 from bot_bridge.bus import keys
 from bot_bridge.bus.base import BusUnavailable
-from bot_bridge.bus.bus_redis import TRANSIENT
+from bot_bridge.bus.bus_redis import TRANSIENT, connection_pool
 from bot_bridge.mirror.base import (
     SEARCH_FIELDS,
     JsonEntities,
@@ -110,9 +110,7 @@ def _glob_escape(text: str) -> str:
 
 class RedisMirror(Mirror):
     def __init__(self, url: str) -> None:
-        self._client: redis.Redis = redis.Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=2
-        )
+        self._client: redis.Redis = redis.Redis(connection_pool=connection_pool(url))
         self._page = self._client.register_script(_PAGE)
         self._search = self._client.register_script(_SEARCH)
 

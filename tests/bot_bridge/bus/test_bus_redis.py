@@ -100,3 +100,14 @@ async def test_a_foreign_message_on_a_channel_is_dropped_not_fatal(
     finally:
         await bus.disconnect()
     assert received.payload == published.payload
+
+
+async def test_a_burst_waits_for_a_connection_instead_of_failing(redis_url: str) -> None:
+    """redis-py's default pool refuses the 101st concurrent command; ours makes it wait."""
+    bus = Bus(redis_url)
+    await bus.connect()
+    try:
+        positions = await asyncio.gather(*(bus.position(GUILD) for _ in range(300)))
+    finally:
+        await bus.disconnect()
+    assert len({position.epoch for position in positions}) == 1
