@@ -38,6 +38,11 @@ class Settings:
     interpret_address_rate: RateLimit = RateLimit(60, 10.0)
     request_rate: RateLimit = RateLimit(100, 10.0)
     history: HistoryLimits = field(default_factory=HistoryLimits)
+    # connects per client address, and sockets open at once from one address
+    connect_rate: RateLimit = RateLimit(30, 10.0)
+    sockets_per_address: int = 50
+    # anonymous sockets with no request for this long are closed (0: never)
+    idle_anonymous_seconds: float = 300.0
     # Engine.IO transports offered; websocket only when several processes share a port
     transports: tuple[str, ...] = ("polling", "websocket")
     # bytes queued for one socket before it is cut off as a slow consumer
@@ -80,6 +85,9 @@ class Settings:
             "jwt_audience": env.get("ARCHITUS_JWT_AUDIENCE") or None,
             "jwt_leeway": leeway,
             "history": HistoryLimits.from_env(env),
+            "connect_rate": _rate(env, "ARCHITUS_CONNECT_RATE", "30/10"),
+            "sockets_per_address": int(env.get("ARCHITUS_SOCKETS_PER_ADDRESS", "50")),
+            "idle_anonymous_seconds": float(env.get("ARCHITUS_IDLE_ANONYMOUS_SECONDS", "300")),
             "transports": _transports(env.get("ARCHITUS_TRANSPORTS", "polling,websocket")),
             "outbound_limit": int(env.get("ARCHITUS_OUTBOUND_LIMIT_BYTES", 4 * 1024 * 1024)),
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -14,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from architus_sdk.wire import ClientEvent, ErrorReason
 from architus_sdk.wire.codec import OrjsonCodec
 from architus_ws import payloads
+from architus_ws.admission import Admission
 from architus_ws.backpressure import SlowConsumers
 from architus_ws.config import Settings
 from architus_ws.elevation import Elevation
 from architus_ws.errors import RequestError, ok
 from architus_ws.feeds import Feeds
 from architus_ws.handlers import RequestHandlers
+from architus_ws.idle import IdleSockets
 from architus_ws.metrics import Metrics
 from architus_ws.pools import Pools
 from architus_ws.ratelimit import AddressBudgets
@@ -27,7 +30,7 @@ from architus_ws.sender import DirectSender, Message
 from architus_ws.server import GatewayServer
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
-from architus_ws.tokens import TokenVerifier
+from architus_ws.tokens import Claims, TokenVerifier
 from bot_bridge.bus import Bus
 from bot_bridge.mirror import mirror_for
 from bot_bridge.responder import ResponseMaker
@@ -95,6 +98,13 @@ class Gateway:
             self._emit,
         )
         self.table = self.handlers.table()
+        self.admission = Admission(settings.connect_rate, settings.sockets_per_address)
+        self.idle = IdleSockets(
+            self.sessions,
+            self.server.disconnect,
+            settings.idle_anonymous_seconds,
+            self.metrics.idle_closed.inc,
+        )
         self.slow_consumers = SlowConsumers(
             self.server.eio, settings.outbound_limit, self.metrics.slow_consumers.inc
         )
@@ -105,9 +115,11 @@ class Gateway:
     async def start(self) -> None:
         await self.bus.connect()
         self.slow_consumers.start()
+        self.idle.start()
 
     async def stop(self) -> None:
         await self.slow_consumers.stop()
+        await self.idle.stop()
         for sid in list(self.sessions):
             await self.server.disconnect(sid)
         await self.feeds.close()
@@ -133,21 +145,26 @@ class Gateway:
 
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         session = Session.open(sid, _client_address(environ), self.settings)
-        if auth is not None:
-            try:
-                token = ConnectAuth.model_validate(auth).token
-            except ValidationError as error:
-                raise Refused(
-                    RequestError(ErrorReason.BAD_REQUEST, payloads.describe(error))
-                ) from None
-            if token is not None:
-                try:
-                    claims = self.handlers.verify(token)
-                except RequestError as error:
-                    raise Refused(error) from None
-                await self.elevation.elevate(session, claims)
+        try:
+            claims = self._connect_claims(auth)
+            self.admission.admit(session.address)
+        except RequestError as error:
+            self.metrics.refused.labels(error.reason.value).inc()
+            raise Refused(error) from None
+        if claims is not None:
+            await self.elevation.elevate(session, claims)
         self.sessions[sid] = session
         self.metrics.connections.inc()
+
+    def _connect_claims(self, auth: Any) -> Claims | None:
+        """The claims of a token given in the connect `auth`, if any (RequestError if bad)."""
+        if auth is None:
+            return None
+        try:
+            token = ConnectAuth.model_validate(auth).token
+        except ValidationError as error:
+            raise RequestError(ErrorReason.BAD_REQUEST, payloads.describe(error)) from None
+        return self.handlers.verify(token) if token is not None else None
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = self.sessions.pop(sid, None)
@@ -156,6 +173,7 @@ class Gateway:
         async with session.lock:
             session.closed = True
             self.elevation.demote(session)
+        self.admission.release(session.address)
         self.metrics.connections.dec()
 
     async def _refuse(self, name: Any, sid: str) -> dict[str, Any]:
@@ -168,6 +186,7 @@ class Gateway:
         try:
             if session is None:
                 raise RequestError(ErrorReason.UNAVAILABLE, "the connection is closing")
+            session.last_active = time.monotonic()
             handler = self.table.get(event)
             if handler is None:
                 raise RequestError(ErrorReason.UNKNOWN_EVENT, f"no event named {event[:64]!r}")

@@ -53,6 +53,17 @@ class Metrics:
             "Sockets cut off because their outbound queue passed the limit",
             registry=self.registry,
         )
+        self.refused = Counter(
+            "architus_connections_refused",
+            "Connects refused, by reason (rate_limited, unauthenticated, bad_request)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.idle_closed = Counter(
+            "architus_idle_anonymous_closed",
+            "Anonymous sockets closed for asking nothing for too long",
+            registry=self.registry,
+        )
         self.bus_up = Gauge(
             "architus_bus_up",
             "1 when the bus answered the last readiness check",

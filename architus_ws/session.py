@@ -4,6 +4,7 @@ everything a reconnecting client needs (its token, its seqs) it brings itself.""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -31,6 +32,8 @@ class Session:
     spectating: Spectating | None = None
     expiry: asyncio.TimerHandle | None = None
     closed: bool = False
+    # monotonic time of the last request (or of connecting): anonymous idlers are closed
+    last_active: float = field(default_factory=time.monotonic)
     # interpret's sandboxes, by the guild id the visitor names (a few at most, oldest dropped)
     sandboxes: OrderedDict[str, Sandbox] = field(default_factory=OrderedDict)
     # Requests of one socket run one at a time, so state changes never interleave.

@@ -26,7 +26,7 @@ import aiohttp
 
 from architus_ws.tokens import mint_token
 from bench.servers import GUILD
-from bench.support import SECRET, free_port, redis_server
+from bench.support import SECRET, UNLIMITED, free_port, redis_server
 
 HERE = Path(__file__).parent
 # The reference first: ratios are to Node socket.io with its Redis adapter.
@@ -57,7 +57,12 @@ async def start_server(kind: str, port: int, redis_url: str) -> asyncio.subproce
             stdout=asyncio.subprocess.DEVNULL,
         )
     if kind == "gateway-redis":
-        env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, "ARCHITUS_REDIS_URL": redis_url}
+        env = {
+            **os.environ,
+            "ARCHITUS_JWT_SECRET": SECRET,
+            "ARCHITUS_REDIS_URL": redis_url,
+            **UNLIMITED,
+        }
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

@@ -16,6 +16,7 @@ from quart import Quart, request
 
 from architus_sdk.wire import LogOtherBody
 from architus_ws import Settings, create_app
+from bench.support import UNLIMITED
 from bot_bridge.publisher import Publisher, timestamp
 
 GUILD = "900000000000000001"
@@ -36,7 +37,7 @@ def entry(n: int) -> LogOtherBody:
 
 
 def gateway_app(secret: str) -> Any:
-    app = create_app(Settings.from_env({"ARCHITUS_JWT_SECRET": secret}))
+    app = create_app(Settings.from_env({"ARCHITUS_JWT_SECRET": secret, **UNLIMITED}))
     publisher = Publisher(app.gateway.bus)
     quart: Quart = app.other_asgi_app
 

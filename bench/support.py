@@ -13,6 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 SECRET = "bench-secret-" + "b" * 32
+# every benchmark client comes from 127.0.0.1
+UNLIMITED = {"ARCHITUS_CONNECT_RATE": "1000000/1", "ARCHITUS_SOCKETS_PER_ADDRESS": "1000000"}
 
 
 def free_port() -> int:
@@ -72,6 +74,8 @@ async def gateway_process(redis_url: str | None, cpu: int | None = None) -> Asyn
         "ARCHITUS_REQUEST_RATE": "1000000/1",
         "ARCHITUS_INTERPRET_RATE": "1000000/1",
         "ARCHITUS_INTERPRET_ADDRESS_RATE": "1000000/1",
+        "ARCHITUS_CONNECT_RATE": "1000000/1",
+        "ARCHITUS_SOCKETS_PER_ADDRESS": "1000000",
     }
     if redis_url:
         env["ARCHITUS_REDIS_URL"] = redis_url

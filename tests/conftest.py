@@ -75,9 +75,15 @@ def token(
     return mint_token(secret, user, guilds if guilds is not None else {}, ttl=ttl, **kwargs)
 
 
+# Every test client comes from 127.0.0.1: per-address connect limits are tested on their own.
+UNLIMITED_CONNECTS = {"ARCHITUS_CONNECT_RATE": "100000/1", "ARCHITUS_SOCKETS_PER_ADDRESS": "100000"}
+
+
 def settings(bus_url: str | None = None, **overrides: Any) -> Settings:
     redis_url = bus_url if bus_url and not bus_url.startswith("memory") else None
-    base = Settings.from_env({"ARCHITUS_JWT_SECRET": SECRET}, redis_url=redis_url)
+    base = Settings.from_env(
+        {"ARCHITUS_JWT_SECRET": SECRET, **UNLIMITED_CONNECTS}, redis_url=redis_url
+    )
     values = {**base.__dict__, **overrides}
     return Settings(**values)
 
@@ -242,7 +248,7 @@ class GatewayProcess:
     def __init__(self, redis_url: str, **env: str) -> None:
         self.port = int(get_port(None))
         self.redis_url = redis_url
-        self.env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, **env}
+        self.env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, **UNLIMITED_CONNECTS, **env}
         self.process: asyncio.subprocess.Process | None = None
 
     @property

@@ -14,9 +14,9 @@ from port_for import get_port
 
 from architus_ws.tokens import TokenVerifier
 from bot_bridge.bus import Stream, keys
-from tests.conftest import SECRET, ClientFactory, settings
+from tests.conftest import SECRET, UNLIMITED_CONNECTS, ClientFactory, settings
 
-ENV = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
+ENV = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, "PYTHONUNBUFFERED": "1", **UNLIMITED_CONNECTS}
 
 
 async def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:

@@ -139,3 +139,27 @@ def test_settings_refuse_to_start_without_a_secret() -> None:
 
     with pytest.raises(ConfigError, match="ARCHITUS_JWT_SECRET"):
         Settings.from_env({})
+
+
+async def test_tokens_are_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from tests.conftest import start_gateway
+
+    caplog.set_level(logging.DEBUG)
+    running = await start_gateway(settings())
+    import socketio
+
+    good, expired, forged = token(), token(ttl=-5), token(secret="f" * 40)
+    sio = socketio.AsyncClient(reconnection=False)
+    try:
+        await sio.connect(running.url, auth={"token": good}, transports=["websocket"])
+        for candidate in (good, expired, forged):
+            await sio.call("request_elevation", {"token": candidate}, timeout=5)
+        await sio.call("request_elevation", '{"token": "' + forged + '"', timeout=5)
+    finally:
+        await sio.disconnect()
+        await running.stop()
+    for candidate in (good, expired, forged):
+        signature = candidate.rsplit(".", 1)[1]
+        assert signature not in caplog.text

@@ -12,7 +12,7 @@ from port_for import get_port
 from bot_bridge.bus import Bus
 from bot_bridge.publisher import Publisher
 from tests.architus_ws.test_spectate import entry
-from tests.conftest import SECRET, ClientFactory, entry_point, token
+from tests.conftest import SECRET, UNLIMITED_CONNECTS, ClientFactory, entry_point, token
 
 GUILD = "730000000000000001"
 
@@ -30,7 +30,7 @@ async def test_workers_share_the_port_and_the_bus(redis_url: str, connect: Clien
         redis_url,
         "--log-level",
         "warning",
-        env={**os.environ, "ARCHITUS_JWT_SECRET": SECRET},
+        env={**os.environ, "ARCHITUS_JWT_SECRET": SECRET, **UNLIMITED_CONNECTS},
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -1,0 +1,90 @@
+"""Connects per address: a budget, a cap on open sockets, and idle anonymous sockets closed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import socketio
+
+from architus_ws.config import RateLimit
+from tests.conftest import RunningGateway, settings, start_gateway, token
+
+
+async def attempt(url: str, auth: Any = None) -> tuple[socketio.AsyncClient, list[Any]]:
+    errors: list[Any] = []
+    sio = socketio.AsyncClient(reconnection=False)
+    sio.on("connect_error", errors.append)
+    with contextlib.suppress(socketio.exceptions.ConnectionError):
+        await sio.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)
+    return sio, errors
+
+
+async def close_all(clients: list[socketio.AsyncClient]) -> None:
+    for client in clients:
+        if client.connected:
+            await client.disconnect()
+
+
+async def test_a_connect_flood_from_one_address_is_refused_with_a_code() -> None:
+    running = await start_gateway(settings(connect_rate=RateLimit(5, 10)))
+    clients: list[socketio.AsyncClient] = []
+    try:
+        outcomes = []
+        for _ in range(8):
+            sio, errors = await attempt(running.url)
+            clients.append(sio)
+            outcomes.append(errors)
+        assert [not errors for errors in outcomes] == [True] * 5 + [False] * 3
+        refusal = outcomes[-1][0]
+        assert (refusal["code"], refusal["reason"]) == (429, "rate_limited")
+        assert refusal["retry_after"] > 0
+        assert len(running.gateway.sessions) == 5
+    finally:
+        await close_all(clients)
+        await running.stop()
+
+
+async def test_open_sockets_per_address_are_capped() -> None:
+    running = await start_gateway(settings(sockets_per_address=3))
+    clients: list[socketio.AsyncClient] = []
+    try:
+        for _ in range(3):
+            sio, errors = await attempt(running.url)
+            assert errors == []
+            clients.append(sio)
+        sio, errors = await attempt(running.url)
+        assert errors[0]["code"] == 429
+        assert "open connections" in errors[0]["message"]
+        await clients.pop().disconnect()
+        await asyncio.sleep(0.2)
+        again, errors = await attempt(running.url)  # a closed socket frees its place
+        clients.append(again)
+        assert errors == []
+    finally:
+        await close_all(clients)
+        await running.stop()
+
+
+async def test_idle_anonymous_sockets_are_closed_elevated_ones_kept() -> None:
+    running: RunningGateway = await start_gateway(settings(idle_anonymous_seconds=0.4))
+    clients: list[socketio.AsyncClient] = []
+    try:
+        anonymous, _ = await attempt(running.url)
+        chatty, _ = await attempt(running.url)
+        elevated, _ = await attempt(running.url, auth={"token": token()})
+        clients += [anonymous, chatty, elevated]
+        for _ in range(8):
+            await asyncio.sleep(0.1)
+            assert (await chatty.call("demote", timeout=5))["ok"]
+        async with asyncio.timeout(3):
+            while anonymous.connected:
+                await asyncio.sleep(0.05)
+        assert chatty.connected
+        assert elevated.connected
+        metrics = running.gateway.metrics.render().decode()
+        assert "architus_idle_anonymous_closed_total 1.0" in metrics
+    finally:
+        await close_all(clients)
+        await running.stop()
