@@ -56,6 +56,8 @@ def banner(url: str, token: str) -> str:
     return f"""
 architus gateway demo: a simulated guild ({DEMO_GUILD_ID}) is live at {url}
 
+Open it in a browser: {url}/?guild={DEMO_GUILD_ID}&token={token}
+
 An administrator token for it (valid 24 h):
 
   {token}
