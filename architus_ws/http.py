@@ -38,9 +38,16 @@ async def metrics() -> Response:
 
 STATIC = Path(__file__).parent / "static"
 # socket.io-client comes from npm (`npm ci --prefix web`, run by scripts/install), not the repo
-CLIENT_SCRIPT = Path(
-    os.environ.get("ARCHITUS_WEB_MODULES", Path(__file__).parent.parent / "web" / "node_modules")
-) / "socket.io-client" / "dist" / "socket.io.min.js"
+CLIENT_SCRIPT = (
+    Path(
+        os.environ.get(
+            "ARCHITUS_WEB_MODULES", Path(__file__).parent.parent / "web" / "node_modules"
+        )
+    )
+    / "socket.io-client"
+    / "dist"
+    / "socket.io.min.js"
+)
 
 
 @routes.get("/")
