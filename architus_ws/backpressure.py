@@ -12,10 +12,11 @@ bus's history.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
+
+from architus_ws.sweeper import Sweeper
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +43,7 @@ class SlowConsumers:
         self._engine = engine  # python-engineio's AsyncServer
         self._limit_bytes = limit_bytes
         self._on_cut = on_cut
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._sweep_forever(), name="slow-consumers")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self.sweeper = Sweeper("slow-consumers", interval, self.sweep)
 
     async def sweep(self) -> int:
         """Cut every socket over the limit; return how many were cut."""
@@ -83,11 +74,3 @@ class SlowConsumers:
             queue.task_done()
         queue.put_nowait(None)  # the writer task exits when it next looks
         self._on_cut()
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.sweep()
-            except Exception:
-                logger.exception("slow-consumer sweep failed")

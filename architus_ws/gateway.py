@@ -114,12 +114,12 @@ class Gateway:
 
     async def start(self) -> None:
         await self.bus.connect()
-        self.slow_consumers.start()
+        self.slow_consumers.sweeper.start()
         self.idle.start()
 
     async def stop(self) -> None:
-        await self.slow_consumers.stop()
-        await self.idle.stop()
+        await self.slow_consumers.sweeper.stop()
+        await self.idle.sweeper.stop()
         for sid in list(self.sessions):
             await self.server.disconnect(sid)
         await self.feeds.close()

@@ -4,15 +4,11 @@ stay. Elevated sockets are kept (spectating is listening, not asking)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from architus_ws.session import Session
-
-logger = logging.getLogger(__name__)
+from architus_ws.sweeper import Sweeper
 
 
 class IdleSockets:
@@ -27,17 +23,11 @@ class IdleSockets:
         self._close = close
         self._idle_seconds = idle_seconds
         self._on_closed = on_closed
-        self._task: asyncio.Task[None] | None = None
+        self.sweeper = Sweeper("idle-sockets", min(5.0, idle_seconds / 4), self.sweep)
 
     def start(self) -> None:
         if self._idle_seconds > 0:
-            self._task = asyncio.create_task(self._sweep_forever(), name="idle-sockets")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self.sweeper.start()
 
     async def sweep(self) -> int:
         deadline = time.monotonic() - self._idle_seconds
@@ -48,12 +38,3 @@ class IdleSockets:
             await self._close(sid)
             self._on_closed()
         return len(idle)
-
-    async def _sweep_forever(self) -> None:
-        interval = min(5.0, self._idle_seconds / 4)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.sweep()
-            except Exception:
-                logger.exception("idle-socket sweep failed")
