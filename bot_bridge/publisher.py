@@ -67,27 +67,27 @@ class Publisher:
         if model is None:
             raise ValueError(f"{entity_type} entities are derived, not published")
         checked = [model.model_validate(entity).model_dump(mode="json") for entity in entities]
-        events = []
-        for start in range(0, len(checked), CHUNK):
-            chunk = checked[start : start + CHUNK]
-            body = LogPoolBody(
-                type=entity_type, op=PoolOp.UPSERT, data=chunk, timestamp=timestamp()
-            )
-            write = MirrorWrite(entity_type, upserts=chunk)
-            events.append(await self._publish_pool(guild_id, body, write))
-        return events
+        return await self._publish_chunks(guild_id, entity_type, PoolOp.UPSERT, checked)
 
     async def _delete(
         self, guild_id: str, entity_type: EntityType, keys: Sequence[str]
     ) -> list[BusEvent]:
+        return await self._publish_chunks(guild_id, entity_type, PoolOp.DELETE, list(keys))
+
+    async def _publish_chunks(
+        self, guild_id: str, entity_type: EntityType, op: PoolOp, items: list[Any]
+    ) -> list[BusEvent]:
+        """One `log_pool` and mirror write per CHUNK items (entities, or keys to delete)."""
         events = []
-        for start in range(0, len(keys), CHUNK):
-            chunk = list(keys[start : start + CHUNK])
-            body = LogPoolBody(
-                type=entity_type, op=PoolOp.DELETE, data=chunk, timestamp=timestamp()
-            )
-            write = MirrorWrite(entity_type, deletes=chunk)
-            events.append(await self._publish_pool(guild_id, body, write))
+        for start in range(0, len(items), CHUNK):
+            chunk = items[start : start + CHUNK]
+            body = LogPoolBody(type=entity_type, op=op, data=chunk, timestamp=timestamp())
+            if op is PoolOp.UPSERT:
+                write = MirrorWrite(entity_type, upserts=chunk)
+            else:
+                write = MirrorWrite(entity_type, deletes=chunk)
+            draft = Draft(guild_id, Stream.POOL, body.model_dump_json())
+            events.append(await self._bus.publish(draft, write))
         return events
 
     async def _sync(
@@ -107,6 +107,3 @@ class Publisher:
         if gone:
             events += await self._delete(guild_id, entity_type, gone)
         return events
-
-    async def _publish_pool(self, guild_id: str, body: LogPoolBody, write: MirrorWrite) -> BusEvent:
-        return await self._bus.publish(Draft(guild_id, Stream.POOL, body.model_dump_json()), write)

@@ -293,3 +293,33 @@ def bus_url(request: pytest.FixtureRequest) -> str:
         return memory_url()
     url: str = request.getfixturevalue("redis_url")
     return url
+
+
+@contextlib.asynccontextmanager
+async def demo_process() -> AsyncIterator[tuple[int, str]]:
+    """`architus-ws serve --demo` as a newcomer runs it (no ARCHITUS_ settings); yields its
+    port and the banner it printed before serving."""
+    port = int(get_port(None))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHITUS_")}
+    process = await asyncio.create_subprocess_exec(
+        entry_point("architus-ws"),
+        "serve",
+        "--demo",
+        "--port",
+        str(port),
+        env={**env, "PYTHONUNBUFFERED": "1", **UNLIMITED_CONNECTS},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        banner = ""
+        async with asyncio.timeout(20):
+            while "Uvicorn running" not in banner:
+                line = await process.stdout.readline()
+                assert line, banner
+                banner += line.decode()
+        yield port, banner
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 10)

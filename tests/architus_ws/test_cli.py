@@ -10,11 +10,10 @@ import sys
 
 import jwt
 import redis.asyncio as redis
-from port_for import get_port
 
 from architus_ws.tokens import TokenVerifier
 from bot_bridge.bus import Stream, keys
-from tests.conftest import SECRET, UNLIMITED_CONNECTS, ClientFactory, settings
+from tests.conftest import SECRET, UNLIMITED_CONNECTS, ClientFactory, demo_process, settings
 
 ENV = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, "PYTHONUNBUFFERED": "1", **UNLIMITED_CONNECTS}
 
@@ -60,26 +59,7 @@ async def test_token_command_explains_a_missing_secret() -> None:
 
 
 async def test_serve_demo_prints_a_token_that_watches_live_traffic(connect: ClientFactory) -> None:
-    port = get_port(None)
-    env = {k: v for k, v in ENV.items() if not k.startswith("ARCHITUS_")}
-    process = await asyncio.create_subprocess_exec(
-        entry_point("architus-ws"),
-        "serve",
-        "--demo",
-        "--port",
-        str(port),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        assert process.stdout is not None
-        banner = ""
-        async with asyncio.timeout(20):
-            while "Uvicorn running" not in banner:
-                line = await process.stdout.readline()
-                assert line, banner
-                banner += line.decode()
+    async with demo_process() as (port, banner):
         token = re.search(r"^\s+(ey[\w-]+\.[\w-]+\.[\w-]+)$", banner, re.M)
         guild = re.search(r"simulated guild \((\d+)\)", banner)
         assert token, banner
@@ -90,9 +70,6 @@ async def test_serve_demo_prints_a_token_that_watches_live_traffic(connect: Clie
         await client.wait_for(
             lambda c: bool(c.received("log_pool")) and bool(c.received("log_other")), timeout=10
         )
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 10)
 
 
 async def test_simulate_publishes_the_contract_mix(redis_url: str) -> None:

@@ -4,17 +4,14 @@ Screenshots are kept in test-artifacts/."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
-from port_for import get_port
 
-from tests.conftest import UNLIMITED_CONNECTS, entry_point
+from tests.conftest import demo_process
 
 ARTIFACTS = Path(__file__).parent.parent.parent / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -38,26 +35,7 @@ def chromium() -> str:
 
 
 async def test_the_demo_page_works_in_a_browser(chromium: str) -> None:
-    port = get_port(None)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHITUS_")}
-    server = await asyncio.create_subprocess_exec(
-        entry_point("architus-ws"),
-        "serve",
-        "--demo",
-        "--port",
-        str(port),
-        env={**env, **UNLIMITED_CONNECTS},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        assert server.stdout is not None
-        banner = ""
-        async with asyncio.timeout(20):
-            while "Uvicorn running" not in banner:
-                line = await server.stdout.readline()
-                assert line, banner
-                banner += line.decode()
+    async with demo_process() as (_, banner):
         found = re.search(r"Open it in a browser: (\S+)", banner)
         assert found, banner
         ARTIFACTS.mkdir(exist_ok=True)
@@ -85,6 +63,3 @@ async def test_the_demo_page_works_in_a_browser(chromium: str) -> None:
             await page.wait_for_function("document.querySelectorAll('#members li').length > 0")
             await page.screenshot(path=str(ARTIFACTS / "demo-page.png"), full_page=True)
             await browser.close()
-    finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), 10)

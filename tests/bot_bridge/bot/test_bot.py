@@ -58,6 +58,15 @@ async def watcher(url: str, connect: ClientFactory, perms: int) -> Client:
     return client
 
 
+async def mirrored(mirror: Mirror) -> None:
+    """Wait until the bot has mirrored the guild of its GUILD_CREATE."""
+
+    async def has_guild() -> bool:
+        return await mirror.has_guild(GUILD)
+
+    await eventually(has_guild)
+
+
 def pool_pushes(client: Client, kind: str) -> list[LogPool]:
     return [LogPool.model_validate(p) for p in client.received("log_pool") if p["type"] == kind]
 
@@ -125,10 +134,7 @@ async def test_member_events_update_mirror_and_push(
     state = bot._connection
     state.parse_guild_create(payloads.guild_create([ADA]))
 
-    async def has_guild() -> bool:
-        return await mirror.has_guild(GUILD)
-
-    await eventually(has_guild)
+    await mirrored(mirror)
     client = await watcher(redis_gateway.url, connect, 0x2)
     carol = payloads.member("660000000000000503", "carol")
     state.parse_guild_member_add({**carol, "guild_id": GUILD})
@@ -156,10 +162,7 @@ async def test_role_channel_emoji_and_guild_events(
     state = bot._connection
     state.parse_guild_create(payloads.guild_create([ADA]))
 
-    async def has_guild() -> bool:
-        return await mirror.has_guild(GUILD)
-
-    await eventually(has_guild)
+    await mirrored(mirror)
     client = await watcher(redis_gateway.url, connect, 0x2)
     state.parse_guild_role_create(
         {"guild_id": GUILD, "role": payloads.role("660000000000000202", "VIP", color=0xF1C40F)}
@@ -211,10 +214,7 @@ async def test_messages_are_public_and_audit_entries_private(
     state = bot._connection
     state.parse_guild_create(payloads.guild_create([ADA, BOB]))
 
-    async def has_guild() -> bool:
-        return await mirror.has_guild(GUILD)
-
-    await eventually(has_guild)
+    await mirrored(mirror)
     moderator = await watcher(redis_gateway.url, connect, 0x6)
     public = await watcher(redis_gateway.url, connect, 0x2)
     state.parse_message_create(payloads.message_create("660000000000000601", ADA, "hello there"))
