@@ -23,7 +23,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     serve.add_argument(
         "--redis",
         metavar="URL",
-        help="bus URL (default: ARCHITUS_REDIS_URL, else the in-memory bus of this one process)",
+        help="bus URL: redis://host:port/db, or redis+cluster://host:port for a Redis Cluster "
+        "(default: ARCHITUS_REDIS_URL, else the in-memory bus of this one process)",
     )
     serve.add_argument(
         "--demo",

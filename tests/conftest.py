@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from architus_ws import Settings, create_app
 from architus_ws.gateway import Gateway
 from architus_ws.tokens import mint_token
 from bot_bridge.bus import Bus
+from tests.redis_cluster import RedisCluster, redis_cluster
 
 SECRET = "test-secret-" + "x" * 20
 
@@ -286,12 +287,27 @@ class GatewayProcess:
             await self.process.wait()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(scope="session")
+def redis_cluster_proc() -> Iterator[RedisCluster]:
+    """A real 3-master Redis Cluster of the session's own, on loopback ports."""
+    with redis_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def cluster_url(redis_cluster_proc: RedisCluster) -> str:
+    """The session's cluster, every master emptied."""
+    redis_cluster_proc.flush()
+    return redis_cluster_proc.url
+
+
+@pytest.fixture(params=["memory", "redis", "cluster"])
 def bus_url(request: pytest.FixtureRequest) -> str:
-    """Run a test on each bus backend: a fresh memory hub, or the private Redis."""
+    """Run a test on each bus backend: a fresh memory hub, the private Redis, or the private
+    Redis Cluster."""
     if request.param == "memory":
         return memory_url()
-    url: str = request.getfixturevalue("redis_url")
+    url: str = request.getfixturevalue("redis_url" if request.param == "redis" else "cluster_url")
     return url
 
 

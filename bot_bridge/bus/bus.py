@@ -32,11 +32,14 @@ def backend_for(url: str, limits: HistoryLimits | None = None) -> BusBackend:
         from bot_bridge.bus.bus_memory import MemoryBackend
 
         return MemoryBackend(url, limits)
-    if scheme in ("redis", "rediss", "unix"):
+    if scheme in ("redis", "rediss", "unix", "redis+cluster", "rediss+cluster"):
         from bot_bridge.bus.bus_redis import RedisBackend
 
         return RedisBackend(url, limits)
-    raise ValueError(f"no bus backend for {url!r}: use memory://, redis://, rediss:// or unix://")
+    raise ValueError(
+        f"no bus backend for {url!r}: use memory://, redis://, rediss://, unix:// "
+        "or redis+cluster://"
+    )
 
 
 class Subscription:

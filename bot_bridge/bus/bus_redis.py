@@ -3,31 +3,29 @@
 Publishing is one Lua script (one round trip, atomic): take or create the guild's epoch, INCR
 the stream's seq, build the wire payload, XADD it to the stream's history under the id
 `<seq>-0` (trimmed to about `max_events`, expiring `max_age` after the last publish) and
-PUBLISH it on the guild's stream channel. Live delivery uses one pub/sub connection per
-process; it reconnects with backoff and resubscribes, and `ping` fails meanwhile.
+PUBLISH it on the guild's stream channel. Live delivery is `channels_redis` (one pub/sub
+connection per process) or, on a Redis Cluster, `channels_redis_cluster` (sharded pub/sub, one
+connection per shard that holds a subscribed guild); both reconnect with backoff and
+resubscribe, and `ping` fails meanwhile.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import logging
 import secrets
 import time
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.asyncio.cluster import RedisCluster
 
 from bot_bridge.bus import keys
 from bot_bridge.bus.base import BusBackend, BusEvent, BusUnavailable, Draft, Position, Stream
+from bot_bridge.bus.channels_redis import LiveChannels, ServerChannels
+from bot_bridge.bus.channels_redis_cluster import ShardedChannels
+from bot_bridge.bus.connection import TRANSIENT, RedisClient, is_cluster, redis_client
 from bot_bridge.bus.history import HistoryLimits
 from bot_bridge.mirror.base import MirrorWrite, search_terms, sort_key
-
-logger = logging.getLogger(__name__)
 
 # KEYS[1..3]: epoch, seq, history. ARGV[1..6]: epoch candidate, guild id, body, channel,
 # history count, history age (ms).
@@ -46,7 +44,7 @@ if ARGV[5] ~= '0' then
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], seq .. '-0', 'p', payload, 't', now_ms)
   redis.call('PEXPIRE', KEYS[3], ARGV[6])
 end
-redis.call('PUBLISH', ARGV[4], payload)
+redis.call('{publish}', ARGV[4], payload)
 return payload
 """
 
@@ -81,6 +79,12 @@ for _, delete in ipairs(write.d) do
 end
 """
 
+# KEYS: seq, history. ARGV: the first history id wanted. One round trip, and one shard in a
+# cluster (a pipeline in a MULTI would be neither there).
+_HISTORY = """
+return {redis.call('GET', KEYS[1]) or '0', redis.call('XRANGE', KEYS[2], ARGV[1], '+')}
+"""
+
 _POSITION = """
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
 return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '0',
@@ -110,55 +114,34 @@ def encode_write(write: MirrorWrite) -> str:
     )
 
 
-def connection_pool(url: str) -> redis.BlockingConnectionPool:
-    """A pool that makes a burst wait for a free connection (up to 5 s) instead of failing:
-    redis-py's default pool raises "Too many connections" past 100 at once."""
-    return redis.BlockingConnectionPool.from_url(
-        url,
-        max_connections=64,
-        timeout=5,
-        decode_responses=True,
-        health_check_interval=10,
-        socket_connect_timeout=2,
-    )
-
-
-# Connection losses that mean "retry later", as opposed to bugs.
-TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
-
-
 class RedisBackend(BusBackend):
     def __init__(self, url: str, limits: HistoryLimits) -> None:
         self._url = url
         self._limits = limits
-        self._client: redis.Redis = redis.Redis(connection_pool=connection_pool(url))
-        self._publish = self._client.register_script(_SEQUENCE_AND_PUBLISH)
-        self._mirror_and_publish = self._client.register_script(_MIRROR + _SEQUENCE_AND_PUBLISH)
+        self._client: RedisClient = redis_client(url)
+        self._channels: LiveChannels
+        if is_cluster(url):
+            # a cluster publishes on the guild's own shard: SPUBLISH is not copied to the others
+            publish_command = "SPUBLISH"
+            self._channels = ShardedChannels(cast(RedisCluster, self._client))
+        else:
+            publish_command = "PUBLISH"
+            self._channels = ServerChannels(cast(redis.Redis, self._client))
+        publish = _SEQUENCE_AND_PUBLISH.replace("{publish}", publish_command)
+        self._publish = self._client.register_script(publish)
+        self._mirror_and_publish = self._client.register_script(_MIRROR + publish)
         self._position = self._client.register_script(_POSITION)
-        self._pubsub = self._client.pubsub()
-        self._confirmations: dict[str, asyncio.Future[None]] = {}
-        self._subscribed: set[str] = set()
-        self._listening = asyncio.Event()
-        self._connected = False
+        self._history = self._client.register_script(_HISTORY)
 
     async def connect(self) -> None:
-        # A control channel keeps the pub/sub connection open even with no guild subscribed,
-        # so `next_event` always has a connection to read (and future node-wide commands a
-        # place to arrive).
-        try:
-            await self._pubsub.subscribe(keys.CONTROL_CHANNEL)
-        except TRANSIENT as error:
-            logger.warning("redis bus unreachable at start, will retry: %s", error)
-        else:
-            self._connected = True
+        await self._channels.open()
 
     async def disconnect(self) -> None:
-        with contextlib.suppress(*TRANSIENT, RedisError):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._channels.close()
         await self._client.aclose()
 
     async def ping(self) -> None:
-        if not self._connected:
+        if not self._channels.connected:
             raise BusUnavailable("the bus's live connection is down")
         try:
             await self._client.ping()
@@ -205,88 +188,34 @@ class RedisBackend(BusBackend):
         return Position(str(epoch), int(pool_seq), int(logs_seq))
 
     async def history(self, guild_id: str, stream: Stream, after: int) -> list[BusEvent] | None:
-        try:
-            async with self._client.pipeline(transaction=True) as pipe:
-                pipe.get(keys.seq_key(guild_id, stream))
-                pipe.xrange(keys.history_key(guild_id, stream), min=f"{after + 1}-0")
-                current, entries = await pipe.execute()
-        except TRANSIENT as error:
-            raise BusUnavailable(str(error)) from error
-        last_seq = int(current or 0)
+        current, entries = await self._call(
+            self._history,
+            [keys.seq_key(guild_id, stream), keys.history_key(guild_id, stream)],
+            [f"{after + 1}-0"],
+        )
+        last_seq = int(current)
         if after >= last_seq:
             return []
         oldest_kept_ms = time.time() * 1000 - self._limits.max_age * 1000
-        kept = [fields for _, fields in entries if int(fields["t"]) >= oldest_kept_ms]
+        # each entry is [id, [field, value, ...]] with the fields `p` (payload) and `t` (ms)
+        kept = [dict(zip(f[::2], f[1::2], strict=True)) for _, f in entries]
+        kept = [fields for fields in kept if int(fields["t"]) >= oldest_kept_ms]
         if len(kept) < last_seq - after:
             return None
         return [BusEvent(stream, fields["p"]) for fields in kept[: last_seq - after]]
 
     async def subscribe(self, guild_id: str) -> None:
-        channels = [keys.channel(guild_id, stream) for stream in Stream]
-        loop = asyncio.get_running_loop()
-        waiting = [self._confirmations.setdefault(name, loop.create_future()) for name in channels]
-        self._subscribed.add(guild_id)
-        try:
-            await self._pubsub.subscribe(*channels)
-            # The reader resolves these on Redis's confirmation: only then is delivery certain.
-            async with asyncio.timeout(5):
-                await asyncio.gather(*waiting)
-        except (*TRANSIENT, TimeoutError) as error:
-            self._subscribed.discard(guild_id)
-            for name in channels:
-                self._confirmations.pop(name, None)
-            with contextlib.suppress(*TRANSIENT):
-                await self._pubsub.unsubscribe(*channels)
-            raise BusUnavailable(f"cannot subscribe: {error}") from error
+        await self._channels.subscribe([keys.channel(guild_id, stream) for stream in Stream])
 
     async def unsubscribe(self, guild_id: str) -> None:
-        self._subscribed.discard(guild_id)
-        with contextlib.suppress(*TRANSIENT):
-            await self._pubsub.unsubscribe(*(keys.channel(guild_id, s) for s in Stream))
+        await self._channels.unsubscribe([keys.channel(guild_id, stream) for stream in Stream])
 
     async def next_event(self) -> BusEvent:
-        backoff = 0.05
         while True:
-            try:
-                message = await self._pubsub.get_message(timeout=None)
-            except TRANSIENT as error:
-                if self._connected:
-                    logger.warning("redis bus connection lost: %s", error)
-                self._connected = False
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                await self._reconnect()
-                continue
-            except RuntimeError:
-                # No connection yet (Redis was down at start): open it.
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-                await self._reconnect()
-                continue
-            backoff = 0.05
-            if message is None:
-                continue
-            kind, name = message["type"], message["channel"]
-            if kind == "subscribe":
-                confirmation = self._confirmations.pop(name, None)
-                if confirmation is not None and not confirmation.done():
-                    confirmation.set_result(None)
-            elif kind == "message" and name != keys.CONTROL_CHANNEL:
+            name, data = await self._channels.next_message()
+            if name != keys.CONTROL_CHANNEL:
                 _, stream = keys.parse_channel(name)
-                return BusEvent(stream, message["data"])
-
-    async def _reconnect(self) -> None:
-        """Reopen the pub/sub connection; redis-py resubscribes every channel it knew."""
-        try:
-            if self._pubsub.connection is None:
-                await self._pubsub.subscribe(keys.CONTROL_CHANNEL)
-            else:
-                await self._pubsub.ping()
-        except TRANSIENT:
-            return
-        if not self._connected:
-            logger.info("redis bus connection restored")
-        self._connected = True
+                return BusEvent(stream, data)
 
     async def _call(self, script: Any, command_keys: list[str], args: list[Any]) -> Any:
         try:

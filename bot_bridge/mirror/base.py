@@ -164,8 +164,10 @@ def mirror_for(url: str) -> Mirror:
         from bot_bridge.mirror.mirror_memory import MemoryMirror
 
         return MemoryMirror(url)
-    if scheme in ("redis", "rediss", "unix"):
+    if scheme in ("redis", "rediss", "unix", "redis+cluster", "rediss+cluster"):
         from bot_bridge.mirror.mirror_redis import RedisMirror
 
         return RedisMirror(url)
-    raise ValueError(f"no mirror for {url!r}: use memory://, redis://, rediss:// or unix://")
+    raise ValueError(
+        f"no mirror for {url!r}: use memory://, redis://, rediss://, unix:// or redis+cluster://"
+    )

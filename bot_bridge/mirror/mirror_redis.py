@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import redis.asyncio as redis
-
 from architus_sdk.wire import EntityType
 from bot_bridge.bus import keys
 from bot_bridge.bus.base import BusUnavailable
-from bot_bridge.bus.bus_redis import TRANSIENT, connection_pool
+from bot_bridge.bus.connection import TRANSIENT, RedisClient, redis_client
 from bot_bridge.mirror.base import (
     SEARCH_FIELDS,
     JsonEntities,
@@ -110,7 +108,7 @@ def _glob_escape(text: str) -> str:
 
 class RedisMirror(Mirror):
     def __init__(self, url: str) -> None:
-        self._client: redis.Redis = redis.Redis(connection_pool=connection_pool(url))
+        self._client: RedisClient = redis_client(url)
         self._page = self._client.register_script(_PAGE)
         self._search = self._client.register_script(_SEARCH)
 

@@ -1,0 +1,170 @@
+"""Two gateway nodes on a real 3-master Redis Cluster: guilds on every shard, each guild's
+events in order to the spectators of both nodes, sharded pub/sub only, and pools read from
+the shard that holds the guild."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as redis
+from redis.cluster import key_slot
+
+from architus_sdk.wire import EntityType
+from bot_bridge.bus import Bus, Stream, keys
+from bot_bridge.mirror import mirror_for
+from bot_bridge.publisher import Publisher
+from bot_bridge.simulation import SimulatedGuild, run_simulation
+from tests.architus_ws.test_spectate import ALL
+from tests.conftest import Client, ClientFactory, RunningGateway, settings, start_gateway, token
+from tests.redis_cluster import RedisCluster
+
+EVENTS_PER_GUILD = 60
+
+
+async def slot_owners(cluster: RedisCluster) -> dict[int, int]:
+    """slot -> port of the master that owns it."""
+    client = redis.Redis(port=cluster.ports[0], decode_responses=True)
+    try:
+        ranges = await client.execute_command("CLUSTER", "SLOTS")
+    finally:
+        await client.aclose()
+    return {
+        slot: int(owner[1])
+        for start, end, owner, *_ in ranges
+        for slot in range(int(start), int(end) + 1)
+    }
+
+
+def guilds_on_every_shard(owners: dict[int, int], per_shard: int) -> dict[int, list[str]]:
+    """Guild ids whose hash tag lands on each master: port -> guild ids."""
+    found: dict[int, list[str]] = {port: [] for port in set(owners.values())}
+    candidate = 700000000000000000
+    while any(len(ids) < per_shard for ids in found.values()):
+        candidate += 1
+        guild_id = str(candidate)
+        port = owners[key_slot(keys.channel(guild_id, Stream.POOL).encode())]
+        if len(found[port]) < per_shard:
+            found[port].append(guild_id)
+    return found
+
+
+@pytest.fixture
+async def nodes(cluster_url: str) -> AsyncIterator[list[RunningGateway]]:
+    running = [await start_gateway(settings(cluster_url)) for _ in range(2)]
+    yield running
+    for node in running:
+        await node.stop()
+
+
+async def command_calls(port: int, command: str) -> int:
+    client = redis.Redis(port=port, decode_responses=True)
+    try:
+        stats = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+async def test_guilds_on_every_shard_reach_spectators_on_both_nodes_in_order(
+    nodes: list[RunningGateway],
+    connect: ClientFactory,
+    cluster_url: str,
+    redis_cluster_proc: RedisCluster,
+) -> None:
+    by_shard = guilds_on_every_shard(await slot_owners(redis_cluster_proc), per_shard=2)
+    guild_ids = [guild_id for ids in by_shard.values() for guild_id in ids]
+    assert len(by_shard) == 3
+    token_for_all = token(guilds=dict.fromkeys(guild_ids, ALL))
+    spectators: dict[str, list[Client]] = {}
+    for guild_id in guild_ids:
+        spectators[guild_id] = []
+        for node in nodes:
+            client = await connect(node.url, auth={"token": token_for_all})
+            ack = await client.call("spectate", {"guild_id": guild_id, "include_logs": True})
+            assert ack["ok"], ack
+            spectators[guild_id].append(client)
+
+    for port, ids in by_shard.items():
+        for guild_id in ids:
+            # each node holds one sharded subscription per stream, on the guild's own master
+            shard = redis.Redis(port=port, decode_responses=True)
+            flat = await shard.execute_command(
+                "PUBSUB", "SHARDNUMSUB", *(keys.channel(guild_id, s) for s in Stream)
+            )
+            await shard.aclose()
+            counts = dict(zip(flat[::2], flat[1::2], strict=True))
+            assert set(counts.values()) == {2}, counts
+
+    published_before = [await command_calls(port, "publish") for port in by_shard]
+    bus = Bus(cluster_url)
+    mirror = mirror_for(cluster_url)
+    await bus.connect()
+    try:
+        publisher = Publisher(bus, mirror)
+        simulations = []
+        for guild_id in guild_ids:
+            guild = SimulatedGuild(guild_id, rng=random.Random(guild_id))
+            guild.seed(10)
+            await guild.publish_seed(publisher)
+            simulations.append(run_simulation(guild, publisher, events=EVENTS_PER_GUILD, rate=0))
+        await asyncio.gather(*simulations)
+    finally:
+        await bus.disconnect()
+        await mirror.disconnect()
+
+    for guild_id, clients in spectators.items():
+        for client in clients:
+            # the seed is one log_pool per entity type, then the simulated events
+            await client.wait_for(lambda c: len(c.pushes) >= EVENTS_PER_GUILD, timeout=10)
+        reference = [(name, data["seq"]) for name, data in clients[0].pushes]
+        assert {data["guild_id"] for _, data in clients[0].pushes} == {guild_id}
+        for stream_event in ("log_pool", "log_other"):
+            seqs = [seq for name, seq in reference if name == stream_event]
+            assert seqs == list(range(1, len(seqs) + 1)), (guild_id, stream_event)
+        assert [(name, data["seq"]) for name, data in clients[1].pushes] == reference
+
+    # nothing went through plain PUBLISH, which a cluster copies to every shard
+    assert [await command_calls(port, "publish") for port in by_shard] == published_before
+    assert all([await command_calls(port, "spublish") > 0 for port in by_shard])
+
+
+async def test_pools_are_read_from_the_guilds_shard(
+    nodes: list[RunningGateway],
+    connect: ClientFactory,
+    cluster_url: str,
+    redis_cluster_proc: RedisCluster,
+) -> None:
+    by_shard = guilds_on_every_shard(await slot_owners(redis_cluster_proc), per_shard=1)
+    guild_ids = [ids[0] for ids in by_shard.values()]
+    bus = Bus(cluster_url)
+    mirror = mirror_for(cluster_url)
+    await bus.connect()
+    seeded = {}
+    try:
+        publisher = Publisher(bus, mirror)
+        for guild_id in guild_ids:
+            guild = SimulatedGuild(guild_id, rng=random.Random(guild_id))
+            guild.seed(120)
+            await guild.publish_seed(publisher)
+            seeded[guild_id] = guild
+    finally:
+        await bus.disconnect()
+        await mirror.disconnect()
+    client = await connect(
+        nodes[1].url, auth={"token": token(guilds=dict.fromkeys(guild_ids, ALL))}
+    )
+    for guild_id, guild in seeded.items():
+        ack = await client.call(
+            "pool", {"type": EntityType.MEMBER, "guild_id": guild_id, "all": True}
+        )
+        assert ack["ok"], ack
+        assert {member["id"] for member in ack["data"]["data"]} == set(guild.members)
+        name = next(iter(guild.members.values()))["name"]
+        found = await client.call(
+            "pool", {"type": EntityType.MEMBER, "guild_id": guild_id, "search": name[:3]}
+        )
+        assert found["ok"], found
+        assert found["data"]["data"], found
