@@ -26,58 +26,12 @@ import aiohttp
 
 from architus_ws.tokens import mint_token
 from bench.servers import GUILD
-from bench.support import SECRET, UNLIMITED, free_port, redis_server
+from bench.support import SECRET, redis_server, serve
 
 HERE = Path(__file__).parent
 # The reference first: ratios are to Node socket.io with its Redis adapter.
 KINDS = ("node", "gateway", "gateway-redis", "stock")
 DELIVERIES = 200_000  # per round: events = DELIVERIES / spectators
-
-
-async def wait_until_serving(url: str) -> None:
-    async with asyncio.timeout(20):
-        while True:
-            try:
-                async with (
-                    aiohttp.ClientSession() as http,
-                    http.get(url + "/socket.io/?EIO=4&transport=polling"),
-                ):
-                    return
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.1)
-
-
-async def start_server(kind: str, port: int, redis_url: str) -> asyncio.subprocess.Process:
-    if kind == "node":
-        return await asyncio.create_subprocess_exec(
-            "node",
-            str(HERE / "node_server.mjs"),
-            str(port),
-            redis_url,
-            stdout=asyncio.subprocess.DEVNULL,
-        )
-    if kind == "gateway-redis":
-        env = {
-            **os.environ,
-            "ARCHITUS_JWT_SECRET": SECRET,
-            "ARCHITUS_REDIS_URL": redis_url,
-            **UNLIMITED,
-        }
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "architus_ws",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            env=env,
-            cwd=HERE.parent,
-        )
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.servers", kind, str(port), SECRET, cwd=HERE.parent
-    )
 
 
 async def trigger(kind: str, url: str, redis_url: str, events: int) -> None:
@@ -97,12 +51,13 @@ async def trigger(kind: str, url: str, redis_url: str, events: int) -> None:
 
 
 async def one_round(kind: str, clients: int, events: int, redis_url: str) -> float:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = await start_server(kind, port, redis_url)
+    async with serve(kind, redis_url) as served:
+        return await measure(kind, served.url, clients, events, redis_url)
+
+
+async def measure(kind: str, url: str, clients: int, events: int, redis_url: str) -> float:
     consumer = None
     try:
-        await wait_until_serving(url)
         token = mint_token(SECRET, "1", {GUILD: 0x2}, ttl=600)
         mode = "gateway" if kind.startswith("gateway") else "stock"
         consumer = await asyncio.create_subprocess_exec(
@@ -126,10 +81,9 @@ async def one_round(kind: str, clients: int, events: int, redis_url: str) -> flo
         seconds = float(result["last_ms"] - result["first_ms"]) / 1000
         return float(result["received"]) / seconds
     finally:
-        for process in (consumer, server):
-            if process is not None and process.returncode is None:
-                process.terminate()
-                await process.wait()
+        if consumer is not None and consumer.returncode is None:
+            consumer.terminate()
+            await consumer.wait()
 
 
 async def run(spectators: list[int], rounds: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import jwt
 import socketio
 import uvicorn
 from quart import Quart, request
@@ -51,7 +52,7 @@ def gateway_app(secret: str) -> Any:
     return app
 
 
-def stock_app() -> Any:
+def stock_app(secret: str) -> Any:
     sio = socketio.AsyncServer(async_mode="asgi")
     quart = Quart("stock")
 
@@ -59,7 +60,19 @@ def stock_app() -> Any:
         await sio.enter_room(sid, room)
         return {"ok": True}
 
+    async def request_elevation(sid: str, request: Any) -> dict[str, Any]:
+        # what a python-socketio team would write: verify, join the room, answer
+        try:
+            claims = jwt.decode(
+                request["token"], secret, algorithms=["HS256"], options={"require": ["exp"]}
+            )
+        except (jwt.InvalidTokenError, KeyError, TypeError) as error:
+            return {"ok": False, "error": {"code": 401, "message": str(error)}}
+        await sio.enter_room(sid, f"{sid}_auth")
+        return {"ok": True, "data": {"user_id": claims["sub"], "expires_at": claims["exp"]}}
+
     sio.on("join", join)
+    sio.on("request_elevation", request_elevation)
 
     @quart.post("/bench/publish")
     async def publish() -> str:
@@ -74,7 +87,7 @@ def stock_app() -> Any:
 
 def main() -> None:
     kind, port, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    app = gateway_app(secret) if kind == "gateway" else stock_app()
+    app = gateway_app(secret) if kind == "gateway" else stock_app(secret)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

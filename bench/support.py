@@ -9,12 +9,22 @@ import shutil
 import socket
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+
+import aiohttp
 
 ROOT = Path(__file__).parent.parent
 SECRET = "bench-secret-" + "b" * 32
-# every benchmark client comes from 127.0.0.1
-UNLIMITED = {"ARCHITUS_CONNECT_RATE": "1000000/1", "ARCHITUS_SOCKETS_PER_ADDRESS": "1000000"}
+# every benchmark client comes from 127.0.0.1, and asks far more than dashboards would
+UNLIMITED = {
+    "ARCHITUS_CONNECT_RATE": "1000000/1",
+    "ARCHITUS_SOCKETS_PER_ADDRESS": "1000000",
+    "ARCHITUS_REQUEST_RATE": "1000000/1",
+    "ARCHITUS_INTERPRET_RATE": "1000000/1",
+    "ARCHITUS_INTERPRET_ADDRESS_RATE": "1000000/1",
+    "ARCHITUS_IDLE_ANONYMOUS_SECONDS": "0",
+}
 
 
 def free_port() -> int:
@@ -63,36 +73,76 @@ async def redis_server() -> AsyncIterator[str]:
         await process.wait()
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int  # the serving process, for its RSS
+
+
+async def wait_until_serving(url: str) -> None:
+    """Until an Engine.IO handshake is answered (a bound port is not yet a serving app)."""
+    async with asyncio.timeout(30):
+        while True:
+            try:
+                async with (
+                    aiohttp.ClientSession() as http,
+                    http.get(url + "/socket.io/?EIO=4&transport=polling") as response,
+                ):
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+
+
+def server_command(kind: str, port: int, redis_url: str | None) -> list[str]:
+    if kind == "node":
+        return ["node", str(ROOT / "bench" / "node_server.mjs"), str(port), str(redis_url)]
+    if kind == "gateway-redis":
+        command = [os.path.join(os.path.dirname(sys.executable), "architus-ws"), "serve"]
+        command += ["--port", str(port), "--log-level", "warning"]
+        return command + (["--redis", redis_url] if redis_url else [])
+    if kind in ("gateway", "stock"):
+        return [sys.executable, "-m", "bench.servers", kind, str(port), SECRET]
+    raise ValueError(kind)
+
+
 @contextlib.asynccontextmanager
-async def gateway_process(redis_url: str | None, cpu: int | None = None) -> AsyncIterator[str]:
-    """`architus-ws serve` in its own process (pinned to one CPU when `cpu` is given)."""
+async def serve(kind: str, redis_url: str | None, cpu: int | None = None) -> AsyncIterator[Served]:
+    """One server under load in its own process (pinned to one CPU when `cpu` is given):
+
+    - `node`: Node socket.io 4.8 with its Redis adapter (node_server.mjs), the reference;
+    - `gateway`: this gateway on its memory bus, publishing in-process (bench/servers.py);
+    - `gateway-redis`: `architus-ws serve`, on `redis_url` when given;
+    - `stock`: plain python-socketio on uvicorn (bench/servers.py).
+    """
     port = free_port()
-    env = {
-        **os.environ,
-        "ARCHITUS_JWT_SECRET": SECRET,
-        # the benchmark's clients ask far more than dashboards or visitors would
-        "ARCHITUS_REQUEST_RATE": "1000000/1",
-        "ARCHITUS_INTERPRET_RATE": "1000000/1",
-        "ARCHITUS_INTERPRET_ADDRESS_RATE": "1000000/1",
-        "ARCHITUS_CONNECT_RATE": "1000000/1",
-        "ARCHITUS_SOCKETS_PER_ADDRESS": "1000000",
-    }
-    if redis_url:
-        env["ARCHITUS_REDIS_URL"] = redis_url
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "architus-ws"),
-        "serve",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
+    env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, **UNLIMITED}
+    command = server_command(kind, port, redis_url)
     if cpu is not None and shutil.which("taskset"):
         command = ["taskset", "-c", str(cpu), *command]
-    process = await asyncio.create_subprocess_exec(*command, env=env)
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL
+    )
     try:
-        await wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        await wait_until_serving(url)
+        yield Served(url, process.pid)
     finally:
         process.terminate()
         await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def gateway_process(redis_url: str | None, cpu: int | None = None) -> AsyncIterator[str]:
+    """`architus-ws serve` in its own process (pinned to one CPU when `cpu` is given)."""
+    async with serve("gateway-redis", redis_url, cpu) as served:
+        yield served.url
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process (VmRSS), KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
