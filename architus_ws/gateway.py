@@ -30,6 +30,7 @@ from architus_ws.sender import DirectSender, Message
 from architus_ws.server import GatewayServer
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
+from architus_ws.sweeper import Sweeper
 from architus_ws.tokens import Claims, TokenVerifier
 from bot_bridge.bus import Bus
 from bot_bridge.mirror import mirror_for
@@ -105,6 +106,7 @@ class Gateway:
             settings.idle_anonymous_seconds,
             self.metrics.idle_closed.inc,
         )
+        self.pinger = Sweeper("pings", 1.0, self.server.send_due_pings)
         self.slow_consumers = SlowConsumers(
             self.server.eio, settings.outbound_limit, self.metrics.slow_consumers.inc
         )
@@ -115,10 +117,12 @@ class Gateway:
     async def start(self) -> None:
         await self.bus.connect()
         self.slow_consumers.sweeper.start()
+        self.pinger.start()
         self.idle.start()
 
     async def stop(self) -> None:
         await self.slow_consumers.sweeper.stop()
+        await self.pinger.stop()
         await self.idle.sweeper.stop()
         for sid in list(self.sessions):
             await self.server.disconnect(sid)

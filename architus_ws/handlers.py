@@ -79,14 +79,20 @@ class RequestHandlers:
         self._random_source = random_source
         self._emit = emit
 
+    @classmethod
+    def models(cls) -> dict[str, type[BaseModel]]:
+        """The request model of every client event, by the naming rule."""
+        return {
+            ClientEvent(name.removeprefix("on_")).value: get_type_hints(function)["request"]
+            for name, function in inspect.getmembers(cls, inspect.isfunction)
+            if name.startswith("on_")
+        }
+
     def table(self) -> dict[str, Handler]:
-        table: dict[str, Handler] = {}
-        for name, method in inspect.getmembers(self, inspect.ismethod):
-            if not name.startswith("on_"):
-                continue
-            event = ClientEvent(name.removeprefix("on_")).value
-            table[event] = Handler(get_type_hints(method)["request"], method)
-        return table
+        return {
+            event: Handler(model, getattr(self, f"on_{event}"))
+            for event, model in self.models().items()
+        }
 
     def claims(self, session: Session) -> Claims:
         """The caller's claims, or 401: missing, or expired even if the timer has not fired."""

@@ -5,6 +5,9 @@
   unknown event.
 - A long-polling client's pending GET would be held until the ping timeout after it closed.
 - Engine.IO polls are batched within what python-engineio's client accepts.
+- Pings: python-engineio sleeps in a task per socket until the next ping is due, and that
+  task (holding the socket) outlives a closed socket by up to the ping interval; here each
+  socket keeps a due time, and one sweep per server sends the pings that are due.
 
 These override private methods: python-socketio is pinned to 5.x and the tests cover each.
 """
@@ -12,13 +15,22 @@ These override private methods: python-socketio is pinned to 5.x and the tests c
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
 from engineio import exceptions as engineio_exceptions
+from engineio import packet as engineio_packet
 from engineio.async_socket import AsyncSocket
 from socketio import packet
+
+logger = logging.getLogger(__name__)
+
+_BINARY_PACKET_TYPES = (str(packet.BINARY_EVENT), str(packet.BINARY_ACK))
 
 
 class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
@@ -27,6 +39,7 @@ class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
     ) -> None:
         super().__init__(**kwargs)
         self._refuse = refuse
+        self.protocol_violations = 0
 
     async def _handle_event_internal(
         self, server: Any, sid: str, eio_sid: str, data: list[Any], namespace: str, id: Any
@@ -41,6 +54,24 @@ class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
                 eio_sid, self.packet_class(packet.ACK, namespace=namespace, id=id, data=[answer])
             )
 
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        # This protocol is JSON only. Stock would hold a binary packet's declared attachments
+        # (as many as the client declares) until they all arrive; here binary is refused.
+        if not isinstance(data, str) or data[:1] in _BINARY_PACKET_TYPES:
+            await self._protocol_violation(eio_sid, "binary packets are not accepted")
+            return
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+            # a Socket.IO packet that does not decode (orjson's errors are ValueErrors);
+            # stock logs a traceback per such frame and keeps reading
+            await self._protocol_violation(eio_sid, str(error))
+
+    async def _protocol_violation(self, eio_sid: str, why: str) -> None:
+        logger.info("%s: not a Socket.IO packet of this protocol, closing: %.200s", eio_sid, why)
+        self.protocol_violations += 1
+        await self.eio.disconnect(eio_sid)
+
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:
         await super()._handle_eio_disconnect(eio_sid, reason)
         # python-engineio leaves a long-polling client's pending GET waiting for the ping
@@ -49,11 +80,25 @@ class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
         if eio_socket is not None and not eio_socket.upgraded:
             eio_socket.queue.put_nowait(None)
 
+    async def send_due_pings(self) -> int:
+        """Ping every socket whose ping is due (the sweep every second); return how many."""
+        now = time.monotonic()
+        pinged = 0
+        for engine_socket in list(self.eio.sockets.values()):
+            due = getattr(engine_socket, "ping_due", math.inf)
+            if due <= now and not engine_socket.closing and not engine_socket.closed:
+                engine_socket.ping_due = math.inf
+                # what python-engineio's own `_send_ping` does once its sleep ends
+                engine_socket.last_ping = time.time()
+                await engine_socket.send(engineio_packet.Packet(engineio_packet.PING))
+                pinged += 1
+        return pinged
+
     async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
         # python-engineio builds its sockets itself; give each one our poll (see below).
         engine_socket = self.eio.sockets.get(eio_sid)
         if engine_socket is not None and type(engine_socket) is AsyncSocket:
-            engine_socket.__class__ = BatchedPollSocket
+            engine_socket.__class__ = GatewaySocket
         return await super()._handle_eio_connect(eio_sid, environ)
 
 
@@ -61,21 +106,37 @@ class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
 MAX_PACKETS_PER_POLL = 16
 
 
-class BatchedPollSocket(AsyncSocket):  # type: ignore[misc]
-    """python-engineio's socket with two changes to `poll` (used by the long-polling GET and
-    the websocket writer alike): a batch holds at most 16 packets, because a push burst
-    queued at once would otherwise make a payload python-engineio's own client rejects; and
-    a packet already queued is taken without `asyncio.wait_for`, which costs a timer and a
-    task per call on the hot path."""
+class GatewaySocket(AsyncSocket):  # type: ignore[misc]
+    """python-engineio's socket, changed where a public gateway needs it:
+
+    - `poll` (the long-polling GET and the websocket writer alike): a batch holds at most 16
+      packets, because a push burst queued at once would otherwise make a payload
+      python-engineio's own client rejects; and it waits under a timer, not in the task
+      `asyncio.wait_for` makes per call.
+    - `schedule_ping` sets a due time for the server's ping sweep instead of a task per socket.
+    - `_websocket_handler`: a frame that is not an Engine.IO packet closes the connection
+      (stock raises out of the handler and leaves the socket, its session and its writer
+      behind until the ping timeout), and each read waits under a timer instead of a task.
+    """
+
+    ping_due = math.inf
+    last_ping: float | None
+    connected: bool
+
+    def schedule_ping(self) -> None:
+        # only once the previous ping was answered, as python-engineio does
+        if self.last_ping:
+            self.last_ping = None
+            self.ping_due = time.monotonic() + self.server.ping_interval
 
     async def poll(self) -> list[Any]:
         try:
             first = self.queue.get_nowait()
         except asyncio.QueueEmpty:
             try:
-                first = await asyncio.wait_for(
-                    self.queue.get(), self.server.ping_interval + self.server.ping_timeout
-                )
+                # a timer, not the task `asyncio.wait_for` makes per call on Python 3.11
+                async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
+                    first = await self.queue.get()
             except (TimeoutError, asyncio.CancelledError):
                 raise engineio_exceptions.QueueEmpty() from None
         self.queue.task_done()
@@ -93,3 +154,76 @@ class BatchedPollSocket(AsyncSocket):  # type: ignore[misc]
                 break
             packets.append(queued)
         return packets
+
+    async def _websocket_handler(self, ws: Any) -> None:
+        if self.connected:
+            # the socket was already connected over polling, so this is an upgrade
+            if not await self._upgrade(ws):
+                return
+        else:
+            self.connected = True
+            self.upgraded = True
+        writer = asyncio.create_task(self._write(ws), name=f"engineio-writer-{self.sid}")
+        read_timeout = self.server.ping_interval + self.server.ping_timeout
+        while not self.closed:
+            try:
+                async with asyncio.timeout(read_timeout):
+                    frame = await ws.wait()
+            except (Exception, asyncio.CancelledError):
+                break  # timed out, or the connection is gone
+            if frame is None or len(frame) > self.server.max_http_buffer_size:
+                break
+            try:
+                received = engineio_packet.Packet(encoded_packet=frame)
+            except (ValueError, TypeError, KeyError, IndexError) as error:
+                logger.info("%s: not an Engine.IO packet, closing: %.200s", self.sid, error)
+                break
+            try:
+                await self.receive(received)
+            except engineio_exceptions.SocketIsClosedError:
+                break
+            except engineio_exceptions.UnknownPacketError:
+                pass  # a type the server does not take from clients (noop, ping): ignored
+            except Exception:
+                logger.exception("%s: error handling a packet", self.sid)
+        await self.queue.put(None)  # lets the writer finish and close the websocket
+        await writer
+        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+
+    async def _upgrade(self, ws: Any) -> bool:
+        """The polling-to-websocket upgrade: `2probe`, `3probe`, then `5`."""
+        self.upgrading = True  # holds packet sends during the upgrade
+        try:
+            async with asyncio.timeout(self.server.ping_timeout):
+                probe = await ws.wait()
+                if probe != "2probe":
+                    self.upgrading = False
+                    return False
+                await ws.send(engineio_packet.Packet(engineio_packet.PONG, data="probe").encode())
+                await self.queue.put(engineio_packet.Packet(engineio_packet.NOOP))  # ends a poll
+                upgrade = await ws.wait()
+        except (Exception, asyncio.CancelledError):
+            self.upgrading = False
+            return False
+        self.upgrading = False
+        if upgrade != "5":
+            self.upgraded = False
+            return False
+        self.upgraded = True
+        return True
+
+    async def _write(self, ws: Any) -> None:
+        while True:
+            try:
+                packets = await self.poll()
+            except engineio_exceptions.QueueEmpty:
+                break
+            if not packets:
+                break  # the close marker
+            try:
+                for queued in packets:
+                    await ws.send(queued.encode())
+            except Exception:
+                break
+        with contextlib.suppress(Exception):
+            await ws.close()
