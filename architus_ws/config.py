@@ -28,6 +28,9 @@ class Settings:
     jwt_secrets: Mapping[str, str]
     redis_url: str | None = None
     cors_origins: tuple[str, ...] | None = None
+    # a cookie holding the JWT (architus's dashboard sends it HttpOnly): elevates at connect,
+    # only on connects from one of `cors_origins`
+    token_cookie: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwt_leeway: float = 0.0
@@ -81,6 +84,7 @@ class Settings:
             "cors_origins": tuple(o.strip() for o in origins.split(",") if o.strip())
             if origins
             else None,
+            "token_cookie": env.get("ARCHITUS_TOKEN_COOKIE") or None,
             "jwt_issuer": env.get("ARCHITUS_JWT_ISSUER") or None,
             "jwt_audience": env.get("ARCHITUS_JWT_AUDIENCE") or None,
             "jwt_leeway": leeway,
@@ -93,6 +97,11 @@ class Settings:
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]
+        if settings.token_cookie and not settings.cors_origins:
+            raise ConfigError(
+                "ARCHITUS_TOKEN_COOKIE needs ARCHITUS_CORS_ORIGINS: a token cookie is trusted "
+                "only on connects from the origins listed there"
+            )
         if not settings.jwt_secrets:
             raise ConfigError(
                 "set ARCHITUS_JWT_SECRET (the secret shared with the REST API), "

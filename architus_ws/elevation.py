@@ -2,7 +2,8 @@
 
 Renewal applies at once: a guild that left the token ends its spectate (`spectate_reset`),
 and so does losing VIEW_PUBLIC_LOGS while `include_logs` is on; losing only
-VIEW_PRIVATE_LOGS just stops private entries. A token of another user demotes first.
+VIEW_PRIVATE_LOGS just stops private entries, and losing VIEW_SETTINGS just stops `setting`
+changes. A token of another user demotes first.
 Expiry is a timer on the node holding the socket, due at `exp` plus the leeway.
 """
 
@@ -76,7 +77,7 @@ class Elevation:
                 ServerEvent.SPECTATE_RESET.value, reset.model_dump(), to=session.sid
             )
             return
-        access = permissions.log_access(claims, guild_id, spectating.include_logs)
+        access = permissions.access(claims, guild_id, spectating.include_logs)
         self._spectators.change_access(session, access)
 
     def _schedule_expiry(self, session: Session, claims: Claims) -> None:

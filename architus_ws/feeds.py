@@ -175,7 +175,10 @@ class Feeds:
         feed.advanced.set()
         feed.advanced = asyncio.Event()
         if event.stream is Stream.POOL:
-            room = rooms.guild_room(feed.guild_id)
+            if event.entity_type == "setting":
+                room = rooms.settings_room(feed.guild_id)
+            else:
+                room = rooms.guild_room(feed.guild_id)
         elif event.private:
             room = rooms.private_logs_room(feed.guild_id)
         else:

@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import socketio
@@ -150,7 +151,7 @@ class Gateway:
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         session = Session.open(sid, _client_address(environ), self.settings)
         try:
-            claims = self._connect_claims(auth)
+            claims = self._connect_claims(auth) or self._cookie_claims(environ)
             self.admission.admit(session.address)
         except RequestError as error:
             self.metrics.refused.labels(error.reason.value).inc()
@@ -169,6 +170,26 @@ class Gateway:
         except ValidationError as error:
             raise RequestError(ErrorReason.BAD_REQUEST, payloads.describe(error)) from None
         return self.handlers.verify(token) if token is not None else None
+
+    def _cookie_claims(self, environ: dict[str, Any]) -> Claims | None:
+        """The claims of the token cookie, on a connect from an allowed origin only.
+
+        A browser attaches cookies to cross-site websocket handshakes too; the Origin header
+        is what it cannot forge. Engine.IO already refuses other origins, but a request with
+        no Origin (not a browser) gets past that check, so here the Origin must be present
+        and listed.
+        """
+        name = self.settings.token_cookie
+        origins = self.settings.cors_origins or ()
+        if name is None or environ.get("HTTP_ORIGIN") not in origins:
+            return None
+        cookies = SimpleCookie()
+        try:
+            cookies.load(environ.get("HTTP_COOKIE", ""))
+        except CookieError:
+            return None
+        morsel = cookies.get(name)
+        return self.handlers.verify(morsel.value) if morsel is not None else None
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = self.sessions.pop(sid, None)

@@ -32,7 +32,7 @@ from architus_ws import permissions
 from architus_ws.elevation import Elevation
 from architus_ws.errors import RequestError
 from architus_ws.feeds import Feeds, GuildFeed
-from architus_ws.permissions import LogAccess
+from architus_ws.permissions import Access, LogAccess
 from architus_ws.pools import Pools
 from architus_ws.sender import Message, RawJson
 from architus_ws.session import Session
@@ -177,7 +177,7 @@ class RequestHandlers:
             session.spectating = None
             if previous.guild_id != guild_id:
                 self._feeds.leave(previous.guild_id, session.sid)
-        access = permissions.log_access(claims, guild_id, request.include_logs)
+        access = permissions.access(claims, guild_id, request.include_logs)
         recovered, replayed = False, 0
         if request.resume is not None:
             recovered, replayed = await self._replay(session, access, feed, request.resume)
@@ -194,7 +194,7 @@ class RequestHandlers:
         ).model_dump()
 
     async def _replay(
-        self, session: Session, access: LogAccess, feed: GuildFeed, resume: ResumePoint
+        self, session: Session, access: Access, feed: GuildFeed, resume: ResumePoint
     ) -> tuple[bool, int]:
         """Send the socket every event after `resume` that the feed has already sent, in order.
 
@@ -207,7 +207,7 @@ class RequestHandlers:
         if not await self._catch_up(feed, cursor):
             return False, 0
         # Without log access the logs stream is not the socket's to replay.
-        streams = [Stream.POOL] if access is LogAccess.NONE else [Stream.POOL, Stream.LOGS]
+        streams = [Stream.POOL] if access.logs is LogAccess.NONE else [Stream.POOL, Stream.LOGS]
         replayed = 0
         while any(cursor[stream] < feed.last_seq[stream] for stream in streams):
             for stream in streams:
@@ -224,7 +224,7 @@ class RequestHandlers:
                     if event.seq > target:
                         break
                     cursor[stream] = event.seq
-                    if event.private and access is not LogAccess.PRIVATE:
+                    if not access.receives(event):
                         continue
                     await self._emit(_EVENT_NAMES[stream], RawJson(event.payload), session.sid)
                     replayed += 1

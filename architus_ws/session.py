@@ -9,7 +9,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from architus_ws.config import Settings
-from architus_ws.permissions import LogAccess
+from architus_ws.permissions import Access
 from architus_ws.ratelimit import TokenBucket
 from architus_ws.tokens import Claims
 from bot_bridge.responder import Sandbox
@@ -19,7 +19,7 @@ from bot_bridge.responder import Sandbox
 class Spectating:
     guild_id: str
     include_logs: bool
-    access: LogAccess
+    access: Access
 
 
 @dataclass

@@ -10,7 +10,7 @@ import socketio
 
 from architus_ws import rooms
 from architus_ws.feeds import Feeds, GuildFeed
-from architus_ws.permissions import LogAccess
+from architus_ws.permissions import Access
 from architus_ws.session import Session, Spectating
 
 NAMESPACE = "/"
@@ -21,9 +21,7 @@ class Spectators:
         self._manager = server.manager
         self._feeds = feeds
 
-    def enter(
-        self, session: Session, feed: GuildFeed, include_logs: bool, access: LogAccess
-    ) -> None:
+    def enter(self, session: Session, feed: GuildFeed, include_logs: bool, access: Access) -> None:
         """Put the socket in the guild's rooms; from now on the feed's sends reach it."""
         for room in rooms.spectator_rooms(feed.guild_id, access):
             self._manager.basic_enter_room(session.sid, NAMESPACE, room)
@@ -46,10 +44,10 @@ class Spectators:
         session.spectating = None
         return spectating.guild_id
 
-    def change_access(self, session: Session, access: LogAccess) -> None:
+    def change_access(self, session: Session, access: Access) -> None:
         """Narrow or widen log access in place (a renewal), keeping the socket's position."""
         spectating = session.spectating
-        if spectating is None or spectating.access is access:
+        if spectating is None or spectating.access == access:
             return
         guild_id = spectating.guild_id
         old = set(rooms.spectator_rooms(guild_id, spectating.access))

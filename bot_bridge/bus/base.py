@@ -96,6 +96,12 @@ class BusEvent:
     def private(self) -> bool:
         return bool(self.message.get("private", False))
 
+    @property
+    def entity_type(self) -> str | None:
+        """The entity type of a pool event."""
+        kind = self.message.get("type")
+        return kind if isinstance(kind, str) else None
+
 
 def sequence(draft: Draft, epoch: str, seq: int) -> str:
     """The wire payload of a draft. Kept byte-identical to the Redis backend's Lua script."""

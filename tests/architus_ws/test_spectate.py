@@ -131,6 +131,41 @@ async def test_private_entries_reach_only_view_private_logs(
     assert [e["seq"] for e in private.received("log_other")] == list(range(1, 11))
 
 
+async def test_setting_changes_reach_only_view_settings_live_and_replayed(
+    gateway: RunningGateway, connect: ClientFactory
+) -> None:
+    """CONTRACT section 3: pool `setting` needs VIEW_SETTINGS, and no push may carry what a
+    pool request would refuse (found by the leak property test, tests/architus_ws/test_leaks.py)."""
+    without = await connect(gateway.url, auth={"token": token(guilds={GUILD: 0x2})})
+    with_settings = await connect(gateway.url, auth={"token": token(guilds={GUILD: 0x100})})
+    for client in (without, with_settings):
+        assert (await client.call("spectate", {"guild_id": GUILD}))["ok"]
+    publisher = Publisher(gateway.gateway.bus)
+    for n in range(6):
+        if n % 2:
+            await publisher.upsert(GUILD, EntityType.SETTING, [{"key": "prefix", "value": n}])
+        else:
+            await publisher.upsert(GUILD, EntityType.MEMBER, member(str(n + 1)).data)
+    await with_settings.wait_for(lambda c: len(c.pushes) == 6)
+    await without.wait_for(lambda c: len(c.pushes) == 3)
+    await asyncio.sleep(0.1)
+    assert [p["type"] for p in without.received("log_pool")] == ["member"] * 3
+    # replayed on resume: the same filter
+    late = await connect(gateway.url, auth={"token": token(guilds={GUILD: 0x2})})
+    ack = await late.call("spectate", {"guild_id": GUILD})
+    resume = {"epoch": ack["data"]["epoch"], "pool_seq": 0, "logs_seq": 0}
+    await late.call("spectate", {"guild_id": None})
+    resumed = await late.call("spectate", {"guild_id": GUILD, "resume": resume})
+    assert resumed["data"]["replayed"] == 3, resumed
+    assert [p["type"] for p in late.received("log_pool")] == ["member"] * 3
+    # a renewal that grants VIEW_SETTINGS lets them through from then on
+    renewed = await without.call("request_elevation", {"token": token(guilds={GUILD: 0x102})})
+    assert renewed["ok"]
+    await publisher.upsert(GUILD, EntityType.SETTING, [{"key": "prefix", "value": "!"}])
+    await without.wait_for(lambda c: len(c.pushes) == 4)
+    assert without.received("log_pool")[-1]["type"] == "setting"
+
+
 async def test_switching_guilds_leaves_the_old_one(
     gateway: RunningGateway, connect: ClientFactory
 ) -> None:
