@@ -7,7 +7,8 @@ on the same client load (Node socket.io-client consumers), in one run:
 - this gateway on Redis, events published by another process (bench.publish);
 - stock python-socketio, events emitted in-process.
 
-usage: python -m bench.fanout [--spectators 100 1000] [--rounds 3]
+usage: python -m bench.fanout [--spectators 100 1000] [--rounds 3] [--kinds node gateway ...]
+(kinds: node, gateway, gateway-redis, stock, gateway-hypercorn; node, the reference, first)
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ from bench.support import SECRET, redis_server, serve
 HERE = Path(__file__).parent
 # The reference first: ratios are to Node socket.io with its Redis adapter.
 KINDS = ("node", "gateway", "gateway-redis", "stock")
-DELIVERIES = 200_000  # per round: events = DELIVERIES / spectators
+EXTRA = ("gateway-hypercorn",)  # by --kinds only: the ASGI server comparison
+DELIVERIES = 400_000  # per round: events = DELIVERIES / spectators
 
 
 async def trigger(kind: str, url: str, redis_url: str, events: int) -> None:
-    if kind in ("gateway", "stock"):
+    if kind in ("gateway", "stock", "gateway-hypercorn"):
         async with (
             aiohttp.ClientSession() as http,
             http.post(f"{url}/bench/publish?n={events}") as response,
@@ -86,15 +88,15 @@ async def measure(kind: str, url: str, clients: int, events: int, redis_url: str
             await consumer.wait()
 
 
-async def run(spectators: list[int], rounds: int) -> dict[str, Any]:
+async def run(spectators: list[int], rounds: int, kinds: list[str]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     async with redis_server() as redis_url:
         for clients in spectators:
             events = DELIVERIES // clients
-            figures: dict[str, list[float]] = {kind: [] for kind in KINDS}
+            figures: dict[str, list[float]] = {kind: [] for kind in kinds}
             for _ in range(rounds):
                 # interleaved, so drift in the machine's load hits every server alike
-                for kind in KINDS:
+                for kind in kinds:
                     figures[kind].append(await one_round(kind, clients, events, redis_url))
             results[str(clients)] = {
                 kind: {"deliveries_per_s": statistics.median(values), "rounds": values}
@@ -109,24 +111,26 @@ def main() -> None:
     )
     parser.add_argument("--spectators", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=[*KINDS, *EXTRA])
     args = parser.parse_args()
-    results = asyncio.run(run(args.spectators, args.rounds))
+    results = asyncio.run(run(args.spectators, args.rounds, args.kinds))
     names = {
         "node": "Node socket.io + redis adapter",
         "gateway": "architus gateway (memory)",
         "gateway-redis": "architus gateway (Redis)",
         "stock": "stock python-socketio",
+        "gateway-hypercorn": "architus gateway (memory), Hypercorn",
     }
     for clients, figures in results.items():
-        node = figures["node"]["deliveries_per_s"]
+        node = figures[args.kinds[0]]["deliveries_per_s"]
         print(
             f"fan-out to {clients} websocket spectators, {DELIVERIES // int(clients)} events, "
             f"median of {args.rounds} rounds"
         )
-        print(f"{'server':<34}{'deliveries/s':>14}{'vs Node':>9}")
-        for kind in KINDS:
+        print(f"{'server':<40}{'deliveries/s':>14}{'vs ' + args.kinds[0]:>14}")
+        for kind in args.kinds:
             value = figures[kind]["deliveries_per_s"]
-            print(f"{names[kind]:<34}{value:>14,.0f}{value / node:>9.2f}")
+            print(f"{names[kind]:<40}{value:>14,.0f}{value / node:>14.2f}")
     out = HERE / "results" / f"fanout-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(

@@ -1,10 +1,13 @@
 """Push latency through Redis, and resume time.
 
-Latency: from the publisher's call (bot_bridge.Publisher, in this process) to a Node
-socket.io-client spectator's receipt, through a private redis-server and a gateway process,
-at 100 spectators x 100 events/s and 1,000 spectators x 10 events/s. Each load runs twice in
-the same run: with the history (the default) and with none (`max_events` 0: the same Lua
-script without XADD), so the ratio is what the history costs.
+Latency: from the publisher's call to a Node socket.io-client spectator's receipt, through a
+private redis-server, at 100 spectators x 100 events/s and 1,000 spectators x 10 events/s:
+
+- the reference, Node socket.io 4.8 with its Redis adapter, events emitted by another Node
+  process through @socket.io/redis-emitter (node_emitter.mjs, paced, stamping each event);
+- this gateway (`architus-ws serve --redis`), events published by this process through
+  bot_bridge.Publisher, with the history (the default) and with none (`max_events` 0: the
+  same Lua script without XADD), so the ratios say what the gateway and the history cost.
 
 Resume: a python-socketio client spectates with `resume` 1,000 events behind; the time from
 the request to the ack (every replayed push arrives before it), beside a spectate without
@@ -27,7 +30,7 @@ import socketio
 from architus_sdk.wire import LogOtherBody
 from architus_sdk.wire.codec import OrjsonCodec
 from architus_ws.tokens import mint_token
-from bench.support import ROOT, SECRET, gateway_process, percentile, redis_server
+from bench.support import ROOT, SECRET, gateway_process, percentile, redis_server, serve
 from bot_bridge.bus import Bus
 from bot_bridge.bus.history import HistoryLimits
 from bot_bridge.publisher import Publisher, timestamp
@@ -50,9 +53,29 @@ def entry(n: int) -> LogOtherBody:
     )
 
 
+async def publish_paced(redis_url: str, rate: int, count: int, history: bool) -> None:
+    bus = Bus(redis_url, HistoryLimits(max_events=1000 if history else 0))
+    await bus.connect()
+    publisher = Publisher(bus)
+    started = time.monotonic()
+    for n in range(count):
+        delay = started + n / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await publisher.log(GUILD, entry(n))
+    await bus.disconnect()
+
+
+async def emit_paced(redis_url: str, rate: int, count: int) -> None:
+    command = ["node", str(HERE / "node_emitter.mjs"), redis_url, GUILD, str(count), str(rate)]
+    emitter = await asyncio.create_subprocess_exec(*command)
+    assert await emitter.wait() == 0
+
+
 async def one_load(
-    url: str, redis_url: str, spectators: int, rate: int, seconds: float, history: bool
+    kind: str, url: str, redis_url: str, spectators: int, rate: int, seconds: float
 ) -> dict[str, Any]:
+    """kind: `node`, `gateway` (with history) or `gateway-no-history`."""
     token = mint_token(SECRET, "1", {GUILD: 0x2}, ttl=3600)
     consumer = await asyncio.create_subprocess_exec(
         "node",
@@ -61,23 +84,19 @@ async def one_load(
         str(spectators),
         token,
         GUILD,
+        "join" if kind == "node" else "spectate",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
     assert consumer.stdout is not None
     assert consumer.stdin is not None
     assert json.loads(await asyncio.wait_for(consumer.stdout.readline(), 120)) == {"ready": True}
-    bus = Bus(redis_url, HistoryLimits(max_events=1000 if history else 0))
-    await bus.connect()
-    publisher = Publisher(bus)
-    started = time.monotonic()
-    for n in range(int(rate * seconds)):
-        delay = started + n / rate - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await publisher.log(GUILD, entry(n))
+    count = int(rate * seconds)
+    if kind == "node":
+        await emit_paced(redis_url, rate, count)
+    else:
+        await publish_paced(redis_url, rate, count, history=kind == "gateway")
     await asyncio.sleep(1)  # the last pushes land
-    await bus.disconnect()
     consumer.stdin.close()
     result: dict[str, Any] = json.loads(await asyncio.wait_for(consumer.stdout.readline(), 60))
     await consumer.wait()
@@ -123,14 +142,27 @@ async def resume_times(url: str, redis_url: str, samples: int) -> dict[str, floa
     }
 
 
+KINDS = ("node", "gateway", "gateway-no-history")
+NAMES = {
+    "node": "Node socket.io + redis adapter",
+    "gateway": "architus gateway (Redis)",
+    "gateway-no-history": "  the same, no history",
+}
+
+
 async def run(seconds: float) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    async with redis_server() as redis_url, gateway_process(redis_url) as url:
+    async with redis_server() as redis_url:
         for spectators, rate in LOADS:
-            for history in (True, False):
-                name = f"{spectators} x {rate}/s " + ("history" if history else "no history")
-                results[name] = await one_load(url, redis_url, spectators, rate, seconds, history)
-        results["resume"] = await resume_times(url, redis_url, samples=20)
+            load = results[f"{spectators} x {rate}/s"] = {}
+            for kind in KINDS:
+                server = "node" if kind == "node" else "gateway-redis"
+                async with serve(server, redis_url) as served:
+                    load[kind] = await one_load(
+                        kind, served.url, redis_url, spectators, rate, seconds
+                    )
+        async with gateway_process(redis_url) as url:
+            results["resume"] = await resume_times(url, redis_url, samples=20)
     return results
 
 
@@ -142,15 +174,20 @@ def main() -> None:
     args = parser.parse_args()
     results = asyncio.run(run(args.seconds))
     print(f"push latency, publisher call to client receipt, through Redis ({args.seconds} s each)")
-    print(f"{'load':<34}{'received':>12}{'p50 ms':>9}{'p99 ms':>9}{'p99 vs no history':>19}")
     for spectators, rate in LOADS:
-        base = results[f"{spectators} x {rate}/s no history"]
-        for label in ("history", "no history"):
-            figure = results[f"{spectators} x {rate}/s {label}"]
+        load = results[f"{spectators} x {rate}/s"]
+        node = load["node"]
+        print(f"{spectators} spectators x {rate} events/s")
+        print(
+            f"{'server':<34}{'received':>14}{'p50 ms':>9}{'p99 ms':>9}"
+            f"{'p50 vs Node':>13}{'p99 vs Node':>13}"
+        )
+        for kind in KINDS:
+            figure = load[kind]
             print(
-                f"{f'{spectators} x {rate}/s, {label}':<34}"
-                f"{figure['count']:>6}/{figure['expected']:<5}{figure['p50']:>9.2f}"
-                f"{figure['p99']:>9.2f}{figure['p99'] / base['p99']:>19.2f}"
+                f"{NAMES[kind]:<34}{figure['count']:>7}/{figure['expected']:<6}"
+                f"{figure['p50']:>9.2f}{figure['p99']:>9.2f}"
+                f"{figure['p50'] / node['p50']:>13.2f}{figure['p99'] / node['p99']:>13.2f}"
             )
     resume = results["resume"]
     print(

@@ -2,7 +2,7 @@
 bus, events published through `bot_bridge.Publisher` as the bot would) and `stock` (plain
 python-socketio on uvicorn, events emitted to a room). Both expose POST /bench/publish?n=N.
 
-usage: python -m bench.servers gateway|stock PORT SECRET
+usage: python -m bench.servers gateway|stock PORT SECRET [uvicorn|hypercorn]
 """
 
 from __future__ import annotations
@@ -85,9 +85,24 @@ def stock_app(secret: str) -> Any:
     return socketio.ASGIApp(sio, other_asgi_app=quart)
 
 
+def serve_hypercorn(app: Any, port: int) -> None:
+    import asyncio
+
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.loglevel = "WARNING"
+    asyncio.run(serve(app, config))
+
+
 def main() -> None:
     kind, port, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     app = gateway_app(secret) if kind == "gateway" else stock_app(secret)
+    if sys.argv[4:] == ["hypercorn"]:
+        serve_hypercorn(app, port)
+        return
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

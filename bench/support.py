@@ -104,6 +104,8 @@ def server_command(kind: str, port: int, redis_url: str | None) -> list[str]:
         return command + (["--redis", redis_url] if redis_url else [])
     if kind in ("gateway", "stock"):
         return [sys.executable, "-m", "bench.servers", kind, str(port), SECRET]
+    if kind == "gateway-hypercorn":
+        return [sys.executable, "-m", "bench.servers", "gateway", str(port), SECRET, "hypercorn"]
     raise ValueError(kind)
 
 
@@ -112,7 +114,8 @@ async def serve(kind: str, redis_url: str | None, cpu: int | None = None) -> Asy
     """One server under load in its own process (pinned to one CPU when `cpu` is given):
 
     - `node`: Node socket.io 4.8 with its Redis adapter (node_server.mjs), the reference;
-    - `gateway`: this gateway on its memory bus, publishing in-process (bench/servers.py);
+    - `gateway`: this gateway on its memory bus, publishing in-process (bench/servers.py), on
+      uvicorn; `gateway-hypercorn`: the same on Hypercorn;
     - `gateway-redis`: `architus-ws serve`, on `redis_url` when given;
     - `stock`: plain python-socketio on uvicorn (bench/servers.py).
     """
