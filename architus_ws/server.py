@@ -20,7 +20,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import socketio
 from engineio import exceptions as engineio_exceptions
@@ -117,7 +117,16 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
     - `_websocket_handler`: a frame that is not an Engine.IO packet closes the connection
       (stock raises out of the handler and leaves the socket, its session and its writer
       behind until the ping timeout), and each read waits under a timer instead of a task.
+    - `send` on a websocket whose writer is idle writes the frame at once, in the caller's
+      task (the fan-out loop): no queue, no writer task wake per packet. Only if the
+      transport makes the write wait (a slow reader) does the writer task finish it, and
+      every later packet queues behind it, so the order per socket is the order of sends.
     """
+
+    _websocket: Any = None  # the ASGI websocket while the writer runs
+    _writer_busy = False  # the writer holds packets it has not written yet
+    # writes that found the transport paused, in this process (tests and curiosity)
+    paused_writes: ClassVar[int] = 0
 
     ping_due = math.inf
     last_ping: float | None
@@ -128,6 +137,26 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
         if self.last_ping:
             self.last_ping = None
             self.ping_due = time.monotonic() + self.server.ping_interval
+
+    async def send(self, pkt: Any) -> None:
+        if not await self.check_ping_timeout():
+            return
+        websocket = self._websocket
+        if websocket is None or self._writer_busy or not self.queue.empty() or self.closed:
+            await self.queue.put(pkt)
+            return
+        writing = websocket.send(pkt.encode())
+        try:
+            waiting = writing.send(None)
+        except StopIteration:
+            return  # written
+        except Exception:
+            writing.close()
+            return  # the connection is gone; the reader ends the socket
+        # The transport is paused: the writer finishes this write before anything else.
+        GatewaySocket.paused_writes += 1
+        self._writer_busy = True
+        self.queue.put_nowait(_Unfinished(writing, waiting))
 
     async def poll(self) -> list[Any]:
         try:
@@ -213,17 +242,55 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
         return True
 
     async def _write(self, ws: Any) -> None:
-        while True:
-            try:
-                packets = await self.poll()
-            except engineio_exceptions.QueueEmpty:
-                break
-            if not packets:
-                break  # the close marker
-            try:
-                for queued in packets:
-                    await ws.send(queued.encode())
-            except Exception:
-                break
+        self._websocket = ws
+        try:
+            while True:
+                try:
+                    packets = await self.poll()
+                except engineio_exceptions.QueueEmpty:
+                    break
+                if not packets:
+                    break  # the close marker
+                self._writer_busy = True
+                try:
+                    for queued in packets:
+                        if isinstance(queued, _Unfinished):
+                            await queued
+                        else:
+                            await ws.send(queued.encode())
+                except Exception:
+                    break
+                self._writer_busy = False
+        finally:
+            self._websocket = None
+            self._writer_busy = False
         with contextlib.suppress(Exception):
             await ws.close()
+
+
+class _Unfinished:
+    """A write started in the sender's task that had to wait (the transport was paused):
+    awaiting this resumes it where it stopped, in the writer's task."""
+
+    # counted like a queued packet by the slow-consumer sweep
+    data = ""
+
+    def __init__(self, writing: Any, waiting: Any) -> None:
+        self._writing = writing
+        self._waiting = waiting
+
+    def __await__(self) -> Any:
+        waiting = self._waiting
+        while True:
+            try:
+                yield waiting
+            except BaseException as error:
+                try:
+                    waiting = self._writing.throw(error)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    waiting = self._writing.send(None)
+                except StopIteration:
+                    return

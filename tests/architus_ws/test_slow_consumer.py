@@ -14,9 +14,12 @@ import pytest
 import websockets
 
 from architus_sdk.wire import LogOtherBody
+from architus_ws.config import RateLimit
+from architus_ws.server import GatewaySocket
 from bot_bridge.bus import Bus
 from bot_bridge.publisher import Publisher
-from tests.conftest import ClientFactory, GatewayProcess, token
+from tests.conftest import ClientFactory, GatewayProcess, settings, start_gateway, token
+from tests.raw_socket import RawSocket
 
 GUILD = "690000000000000001"
 EVENTS = 5000
@@ -103,3 +106,53 @@ async def test_a_client_that_never_reads_is_cut_off(
     assert [p["seq"] for p in healthy.received("log_other")] == list(range(1, EVENTS + 1))
     # Held for the stuck client, the 50 MB would all be resident; cut off at 4 MB, they are not.
     assert (peak - baseline) / 1024 < 30, (baseline, peak)
+
+
+def entry(n: int) -> LogOtherBody:
+    return LogOtherBody(
+        id=str(n),
+        action=3001,
+        private=False,
+        agent_id="1",
+        subject_id=None,
+        content="y" * 1000,
+        data={},
+        timestamp="2026-01-01T00:00:00.000Z",
+    )
+
+
+async def test_a_reader_that_pauses_gets_everything_in_order_once_it_reads_again() -> None:
+    """Pushes are written straight to an idle websocket; when its transport pauses (the
+    client stopped reading), the write in progress and every later one wait in order, and
+    all of them arrive when the client reads again."""
+    running = await start_gateway(
+        settings(outbound_limit=256 * 1024 * 1024, request_rate=RateLimit(10**6, 1))
+    )
+    try:
+        paused = await RawSocket.open(running.url, {"token": token(guilds={GUILD: 0x2})})
+        assert (await paused.request(1, "spectate", {"guild_id": GUILD, "include_logs": True}))[
+            "ok"
+        ]
+        publisher = Publisher(running.gateway.bus)
+        paused_before = GatewaySocket.paused_writes
+        sent = 0
+        # the client reads nothing now: kernel buffers fill, then uvicorn pauses the transport
+        while GatewaySocket.paused_writes == paused_before:
+            for _ in range(200):
+                sent += 1
+                await publisher.log(GUILD, entry(sent))
+            await asyncio.sleep(0.01)
+            assert sent < 40_000, "the transport never paused"
+        for _ in range(300):  # and more, queued behind the paused write
+            sent += 1
+            await publisher.log(GUILD, entry(sent))
+        seqs = []
+        while len(seqs) < sent:
+            frame = await paused.next_packet(timeout=10)
+            assert frame is not None
+            if frame.startswith('42["log_other"'):
+                seqs.append(json.loads(frame[2:])[1]["seq"])
+        assert seqs == list(range(1, sent + 1))
+        await paused.close()
+    finally:
+        await running.stop()
