@@ -132,12 +132,14 @@ class Feeds:
     async def _forward(self, feed: GuildFeed, subscription: Subscription) -> None:
         async for event in subscription:
             try:
-                await self._forward_one(feed, event)
+                # Nothing behind it: written at once. A burst: queued, so each socket's writer
+                # sends its share back to back (see GatewaySocket).
+                await self._forward_one(feed, event, now=subscription.pending() == 0)
             except Exception:
                 # One bad event must not end the guild's feed for every spectator.
                 logger.exception("guild %s: could not forward %.200r", feed.guild_id, event.payload)
 
-    async def _forward_one(self, feed: GuildFeed, event: BusEvent) -> None:
+    async def _forward_one(self, feed: GuildFeed, event: BusEvent, now: bool = False) -> None:
         if event.epoch != feed.epoch:
             # The bus lost its history (e.g. Redis restarted empty): a new epoch begins.
             logger.warning(
@@ -150,7 +152,7 @@ class Feeds:
             return  # published before this feed's starting position
         if event.seq > last + 1:
             await self._fill_gap(feed, event.stream, last, event.seq)
-        await self._send(feed, event)
+        await self._send(feed, event, now)
 
     async def _fill_gap(self, feed: GuildFeed, stream: Stream, last: int, upto: int) -> None:
         try:
@@ -170,7 +172,7 @@ class Feeds:
             if event.seq < upto:
                 await self._send(feed, event)
 
-    async def _send(self, feed: GuildFeed, event: BusEvent) -> None:
+    async def _send(self, feed: GuildFeed, event: BusEvent, now: bool = False) -> None:
         feed.last_seq[event.stream] = event.seq
         feed.advanced.set()
         feed.advanced = asyncio.Event()
@@ -184,6 +186,6 @@ class Feeds:
         else:
             room = rooms.logs_room(feed.guild_id)
         name = _EVENT_NAMES[event.stream]
-        delivered = await self._sender.to_room(room, name, RawJson(event.payload))
+        delivered = await self._sender.to_room(room, name, RawJson(event.payload), now)
         if delivered:
             self._on_delivered(name, delivered)

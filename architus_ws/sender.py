@@ -7,6 +7,8 @@ queues are unbounded; `backpressure` bounds them). Stock `AsyncServer.emit` crea
 per recipient and awaits them all, which costs a loop round trip per push: under load a
 replay of a few hundred pushes could then fall behind a guild's live rate for good.
 Order per socket is the order of calls, since every write goes to the same FIFO queue.
+With `now`, an idle websocket gets the frame written at once instead, without the writer
+task's wake (GatewaySocket.send_now keeps the order).
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet
 
+from architus_ws.server import GatewaySocket
+
 NAMESPACE = "/"
 
 
 class Sender(Protocol):
-    async def to_room(self, room: str, event: str, message: Message) -> int:
-        """Send one event to every socket in `room`; return how many sockets it went to."""
+    async def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
+        """Send one event to every socket in `room`; return how many sockets it went to.
+        `now`: write it to each idle websocket at once (no burst is behind it)."""
 
     async def to_socket(self, sid: str, event: str, message: Message) -> bool:
         """Send one event to one socket; False if it is gone."""
@@ -53,7 +58,7 @@ class DirectSender:
             ).encode()
         return eio_packet.Packet(eio_packet.MESSAGE, data=encoded)
 
-    async def to_room(self, room: str, event: str, message: Message) -> int:
+    async def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
         members = self._server.manager.rooms.get(NAMESPACE, {}).get(room)
         if not members:
             return 0
@@ -65,7 +70,10 @@ class DirectSender:
         for eio_sid in recipients:
             engine_socket = engine_sockets.get(eio_sid)
             if engine_socket is not None and not engine_socket.closed:
-                await engine_socket.send(pushed)
+                if now and isinstance(engine_socket, GatewaySocket):
+                    await engine_socket.send_now(pushed)
+                else:
+                    await engine_socket.send(pushed)
                 sent += 1
         return sent
 

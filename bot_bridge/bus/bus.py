@@ -55,6 +55,10 @@ class Subscription:
     async def __anext__(self) -> BusEvent:
         return await self._queue.get()
 
+    def pending(self) -> int:
+        """Events delivered to this subscriber and not yet taken."""
+        return self._queue.qsize()
+
     def _deliver(self, event: BusEvent) -> None:
         self._queue.put_nowait(event)
 

@@ -115,7 +115,7 @@ def entry(n: int) -> LogOtherBody:
         private=False,
         agent_id="1",
         subject_id=None,
-        content="y" * 1000,
+        content="y" * 8000,
         data={},
         timestamp="2026-01-01T00:00:00.000Z",
     )
@@ -136,13 +136,13 @@ async def test_a_reader_that_pauses_gets_everything_in_order_once_it_reads_again
         publisher = Publisher(running.gateway.bus)
         paused_before = GatewaySocket.paused_writes
         sent = 0
-        # the client reads nothing now: kernel buffers fill, then uvicorn pauses the transport
+        # The client reads nothing now: kernel buffers fill, then uvicorn pauses the transport.
+        # One event at a time, so the feed writes each at once (no burst behind it).
         while GatewaySocket.paused_writes == paused_before:
-            for _ in range(200):
-                sent += 1
-                await publisher.log(GUILD, entry(sent))
-            await asyncio.sleep(0.01)
-            assert sent < 40_000, "the transport never paused"
+            sent += 1
+            await publisher.log(GUILD, entry(sent))
+            await asyncio.sleep(0)
+            assert sent < 20_000, "the transport never paused"
         for _ in range(300):  # and more, queued behind the paused write
             sent += 1
             await publisher.log(GUILD, entry(sent))
