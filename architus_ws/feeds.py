@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,11 @@ from bot_bridge.bus import Bus, BusEvent, BusUnavailable, Position, Stream, Subs
 logger = logging.getLogger(__name__)
 
 _EVENT_NAMES = {Stream.POOL: ServerEvent.LOG_POOL.value, Stream.LOGS: ServerEvent.LOG_OTHER.value}
+
+
+# Events of one guild closer together than this are a burst (bench/fanout.py measures the
+# burst case, bench/latency.py the events on their own, at 100 and 10 events/s).
+BURST_INTERVAL = 0.002
 
 
 @dataclass
@@ -130,11 +136,16 @@ class Feeds:
                 logger.exception("feed of guild %s stopped", guild_id)
 
     async def _forward(self, feed: GuildFeed, subscription: Subscription) -> None:
+        previous = 0.0
         async for event in subscription:
+            # An event on its own is written at once. In a burst (events queued behind it,
+            # or following the last closer than BURST_INTERVAL) each socket's writer sends
+            # its share back to back instead, which costs half (see GatewaySocket).
+            arrived = time.monotonic()
+            now = subscription.pending() == 0 and arrived - previous > BURST_INTERVAL
+            previous = arrived
             try:
-                # Nothing behind it: written at once. A burst: queued, so each socket's writer
-                # sends its share back to back (see GatewaySocket).
-                await self._forward_one(feed, event, now=subscription.pending() == 0)
+                await self._forward_one(feed, event, now)
             except Exception:
                 # One bad event must not end the guild's feed for every spectator.
                 logger.exception("guild %s: could not forward %.200r", feed.guild_id, event.payload)
