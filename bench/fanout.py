@@ -127,10 +127,10 @@ def main() -> None:
             f"fan-out to {clients} websocket spectators, {DELIVERIES // int(clients)} events, "
             f"median of {args.rounds} rounds"
         )
-        print(f"{'server':<40}{'deliveries/s':>14}{'vs ' + args.kinds[0]:>14}")
+        print(f"{'server':<40}{'deliveries/s':>14}  vs {args.kinds[0]}")
         for kind in args.kinds:
             value = figures[kind]["deliveries_per_s"]
-            print(f"{names[kind]:<40}{value:>14,.0f}{value / node:>14.2f}")
+            print(f"{names[kind]:<40}{value:>14,.0f}{value / node:>8.2f}")
     out = HERE / "results" / f"fanout-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(
