@@ -4,7 +4,8 @@ on the same client load (Node socket.io-client consumers), in one run:
 - Node socket.io 4.8 with its Redis adapter, events from another process through
   @socket.io/redis-emitter (the reference: ratios are to it);
 - this gateway on its in-memory bus, events published in-process;
-- this gateway on Redis, events published by another process (bench.publish);
+- this gateway on Redis, events published by another process through the bus's own Lua
+  script (lua_publisher.mjs: a Node client, as the reference's emitter is);
 - stock python-socketio, events emitted in-process.
 
 usage: python -m bench.fanout [--spectators 100 1000] [--rounds 3] [--kinds node gateway ...]
@@ -18,7 +19,6 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,11 @@ from typing import Any
 import aiohttp
 
 from architus_ws.tokens import mint_token
-from bench.servers import GUILD
+from bench.servers import GUILD, entry
 from bench.support import SECRET, redis_server, serve
+from bot_bridge.bus import Draft, Stream
+from bot_bridge.bus.bus_redis import RedisBackend
+from bot_bridge.bus.history import HistoryLimits
 
 HERE = Path(__file__).parent
 # The reference first: ratios are to Node socket.io with its Redis adapter.
@@ -46,10 +49,28 @@ async def trigger(kind: str, url: str, redis_url: str, events: int) -> None:
         return
     if kind == "node":
         command = ["node", str(HERE / "node_emitter.mjs"), redis_url, GUILD, str(events)]
-    else:
-        command = [sys.executable, "-m", "bench.publish", redis_url, GUILD, str(events)]
-    publisher = await asyncio.create_subprocess_exec(*command, cwd=HERE.parent)
-    assert await publisher.wait() == 0
+        emitter = await asyncio.create_subprocess_exec(*command, cwd=HERE.parent)
+        assert await emitter.wait() == 0
+        return
+    publisher = await asyncio.create_subprocess_exec(
+        "node", str(HERE / "lua_publisher.mjs"), redis_url, stdin=asyncio.subprocess.PIPE
+    )
+    await publisher.communicate(lua_calls(redis_url, events))
+    assert publisher.returncode == 0
+
+
+def lua_calls(redis_url: str, events: int) -> bytes:
+    """The bus's publish script and its calls for `events` log entries, for a Node client:
+    the same Redis work per event as bot_bridge.Publisher, without redis-py's cost per call
+    on this 2-core machine's shared CPUs (the reference's emitter is a Node client too)."""
+    backend = RedisBackend(redis_url, HistoryLimits())
+    calls = []
+    script: Any = None
+    for n in range(events):
+        draft = Draft(GUILD, Stream.LOGS, entry(n).model_dump_json())
+        script, command_keys, args = backend.publish_call(draft)
+        calls.append([command_keys, args])
+    return json.dumps({"script": script.script, "calls": calls}).encode()
 
 
 async def one_round(kind: str, clients: int, events: int, redis_url: str) -> float:

@@ -149,6 +149,15 @@ class RedisBackend(BusBackend):
             raise BusUnavailable(str(error)) from error
 
     async def publish(self, draft: Draft, write: MirrorWrite | None = None) -> BusEvent:
+        script, command_keys, args = self.publish_call(draft, write)
+        payload = await self._call(script, command_keys, args)
+        return BusEvent(draft.stream, str(payload))
+
+    def publish_call(
+        self, draft: Draft, write: MirrorWrite | None = None
+    ) -> tuple[Any, list[str], list[Any]]:
+        """The script (its `.script` is the Lua text), keys and arguments that publish `draft`;
+        bench/lua_publisher.mjs replays them from Node to measure the gateway, not redis-py."""
         args: list[Any] = [
             secrets.token_hex(8),
             draft.guild_id,
@@ -173,8 +182,7 @@ class RedisBackend(BusBackend):
                 keys.terms_key(draft.guild_id, kind),
             ]
             args.append(encode_write(write))
-        payload = await self._call(script, command_keys, args)
-        return BusEvent(draft.stream, str(payload))
+        return script, command_keys, args
 
     async def position(self, guild_id: str) -> Position:
         command_keys = [
