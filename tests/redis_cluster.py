@@ -11,14 +11,16 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from port_for import get_port
 
 
-@dataclass(frozen=True)
+@dataclass
 class RedisCluster:
     ports: list[int]
+    directory: str
+    processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -28,6 +30,44 @@ class RedisCluster:
     def flush(self) -> None:
         for port in self.ports:
             _cli("-p", str(port), "flushall")
+
+    def start(self, port: int) -> None:
+        """Start (or restart) one master; it reads its slots back from its nodes file."""
+        self.processes[port] = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                f"nodes-{port}.conf",
+                "--dir",
+                self.directory,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        _wait_for_port(port)
+
+    def kill(self, port: int) -> None:
+        process = self.processes.pop(port)
+        process.kill()
+        process.wait()
+
+    def wait_until_ok(self) -> None:
+        """Until every node agrees the slots are covered."""
+        deadline = time.monotonic() + 20
+        for port in self.ports:
+            while "cluster_state:ok" not in _cli("-p", str(port), "cluster", "info"):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the redis cluster did not come up")
+                time.sleep(0.1)
 
 
 def _wait_for_port(port: int) -> None:
@@ -57,34 +97,11 @@ def redis_cluster(masters: int = 3) -> Iterator[RedisCluster]:
     if shutil.which("redis-cli") is None:
         raise RuntimeError("redis-cli not found on PATH (it comes with redis-server)")
     ports = [int(get_port(None)) for _ in range(masters)]
-    processes: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory(prefix="architus-cluster-") as directory:
+        cluster = RedisCluster(ports, directory)
         try:
             for port in ports:
-                processes.append(
-                    subprocess.Popen(
-                        [
-                            "redis-server",
-                            "--port",
-                            str(port),
-                            "--bind",
-                            "127.0.0.1",
-                            "--cluster-enabled",
-                            "yes",
-                            "--cluster-config-file",
-                            f"nodes-{port}.conf",
-                            "--dir",
-                            directory,
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no",
-                        ],
-                        stdout=subprocess.DEVNULL,
-                    )
-                )
-            for port in ports:
-                _wait_for_port(port)
+                cluster.start(port)
             _cli(
                 "--cluster",
                 "create",
@@ -93,15 +110,8 @@ def redis_cluster(masters: int = 3) -> Iterator[RedisCluster]:
                 "0",
                 "--cluster-yes",
             )
-            # every node must agree the slots are covered before a client may rely on it
-            deadline = time.monotonic() + 20
-            for port in ports:
-                while "cluster_state:ok" not in _cli("-p", str(port), "cluster", "info"):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("the redis cluster did not come up")
-                    time.sleep(0.1)
-            yield RedisCluster(ports)
+            cluster.wait_until_ok()
+            yield cluster
         finally:
-            for process in processes:
-                process.terminate()
-                process.wait()
+            for port in list(cluster.processes):
+                cluster.kill(port)

@@ -5,6 +5,7 @@ the shard that holds the guild."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import AsyncIterator
 
@@ -13,13 +14,13 @@ import redis.asyncio as redis
 from redis.cluster import key_slot
 
 from architus_sdk.wire import EntityType
-from bot_bridge.bus import Bus, Stream, keys
+from bot_bridge.bus import Bus, BusUnavailable, Stream, keys
 from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
-from tests.architus_ws.test_spectate import ALL
+from tests.architus_ws.test_spectate import ALL, entry
 from tests.conftest import Client, ClientFactory, RunningGateway, settings, start_gateway, token
-from tests.redis_cluster import RedisCluster
+from tests.redis_cluster import RedisCluster, redis_cluster
 
 EVENTS_PER_GUILD = 60
 
@@ -168,3 +169,44 @@ async def test_pools_are_read_from_the_guilds_shard(
         )
         assert found["ok"], found
         assert found["data"]["data"], found
+
+
+async def test_a_restarted_master_is_subscribed_again(connect: ClientFactory) -> None:
+    """The master holding a spectated guild dies and comes back empty (same slots, from its
+    nodes file): the node reports not ready meanwhile, then subscribes on it again, and the
+    spectator receives the guild's events from there on (a new epoch: the history is gone)."""
+    with redis_cluster() as cluster:
+        by_shard = guilds_on_every_shard(await slot_owners(cluster), per_shard=1)
+        port, (guild_id,) = next(iter(by_shard.items()))
+        node = await start_gateway(settings(cluster.url))
+        bus = Bus(cluster.url)
+        await bus.connect()
+        try:
+            client = await connect(node.url, auth={"token": token(guilds={guild_id: ALL})})
+            ack = await client.call("spectate", {"guild_id": guild_id, "include_logs": True})
+            assert ack["ok"], ack
+            publisher = Publisher(bus)
+            await publisher.log(guild_id, entry(content="before"))
+            await client.wait_for(lambda c: len(c.received("log_other")) == 1)
+
+            cluster.kill(port)
+            async with asyncio.timeout(10):
+                while await node.gateway.ready():
+                    await asyncio.sleep(0.05)
+            await asyncio.to_thread(cluster.start, port)
+            await asyncio.to_thread(cluster.wait_until_ok)
+            async with asyncio.timeout(20):
+                while not await node.gateway.ready():
+                    await asyncio.sleep(0.05)
+
+            async with asyncio.timeout(20):
+                while len(client.received("log_other")) < 2:
+                    with contextlib.suppress(BusUnavailable):
+                        await publisher.log(guild_id, entry(content="after"))
+                    await asyncio.sleep(0.2)
+            after = client.received("log_other")[1]
+            assert after["content"] == "after"
+            assert after["epoch"] != client.received("log_other")[0]["epoch"]
+        finally:
+            await bus.disconnect()
+            await node.stop()
