@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import time
 from typing import Any
 
 from architus_ws.tokens import mint_token
-from bench.support import ROOT, SECRET, redis_server, rss_kib, serve
+from bench.support import ROOT, SECRET, redis_server, rss_kib, save_results, serve
 
 KINDS = ("node", "gateway-redis", "stock")
 NAMES = {
@@ -113,12 +111,7 @@ def main() -> None:
     for kind in KINDS:
         value = figures[kind]
         print(f"{NAMES[kind]:<34}{value:>10,.0f}{value / figures['node']:>9.2f}")
-    out = ROOT / "bench" / "results" / f"connections-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(
-        json.dumps({"args": vars(args), "results": results, "cpus": os.cpu_count()}, indent=2)
-    )
-    print(f"written to {out.relative_to(ROOT)}")
+    save_results("connections", args, results)
 
 
 if __name__ == "__main__":

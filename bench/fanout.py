@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +25,7 @@ import aiohttp
 
 from architus_ws.tokens import mint_token
 from bench.servers import GUILD, entry
-from bench.support import SECRET, redis_server, serve
+from bench.support import SECRET, redis_server, save_results, serve
 from bot_bridge.bus import Draft, Stream
 from bot_bridge.bus.bus_redis import RedisBackend
 from bot_bridge.bus.history import HistoryLimits
@@ -152,12 +150,7 @@ def main() -> None:
         for kind in args.kinds:
             value = figures[kind]["deliveries_per_s"]
             print(f"{names[kind]:<40}{value:>14,.0f}{value / node:>8.2f}")
-    out = HERE / "results" / f"fanout-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(
-        json.dumps({"args": vars(args), "results": results, "cpus": os.cpu_count()}, indent=2)
-    )
-    print(f"written to {out.relative_to(HERE.parent)}")
+    save_results("fanout", args, results)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import time
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import socketio
 
 from architus_sdk.wire.codec import OrjsonCodec
-from bench.support import ROOT, gateway_process, percentile
+from bench.support import gateway_process, percentile, save_results
 from bot_bridge.responder import ResponseMaker, Sandbox
 
 GUILD = "920000000000000001"
@@ -133,10 +132,7 @@ def main() -> None:
             f"{name:<28}{figure['per_s']:>10,.0f}{figure['p50_ms']:>9.2f}"
             f"{figure['p99_ms']:>9.2f}{figure['per_s'] / base:>11.2f}"
         )
-    out = ROOT / "bench" / "results" / f"interpret-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    save_results("interpret", args, results)
 
 
 if __name__ == "__main__":

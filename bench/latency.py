@@ -30,7 +30,14 @@ import socketio
 from architus_sdk.wire import LogOtherBody
 from architus_sdk.wire.codec import OrjsonCodec
 from architus_ws.tokens import mint_token
-from bench.support import ROOT, SECRET, gateway_process, percentile, redis_server, serve
+from bench.support import (
+    SECRET,
+    gateway_process,
+    percentile,
+    redis_server,
+    save_results,
+    serve,
+)
 from bot_bridge.bus import Bus
 from bot_bridge.bus.history import HistoryLimits
 from bot_bridge.publisher import Publisher, timestamp
@@ -195,10 +202,7 @@ def main() -> None:
         f"p99 {resume['resume_1000_p99_ms']:.1f} ms "
         f"(spectate without resume: p50 {resume['plain_spectate_p50_ms']:.2f} ms)"
     )
-    out = ROOT / "bench" / "results" / f"latency-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    save_results("latency", args, results)
 
 
 if __name__ == "__main__":

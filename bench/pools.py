@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -22,7 +21,7 @@ import socketio
 from architus_sdk.wire import EntityType
 from architus_sdk.wire.codec import OrjsonCodec
 from architus_ws.tokens import mint_token
-from bench.support import ROOT, SECRET, gateway_process, percentile, redis_server
+from bench.support import SECRET, gateway_process, percentile, redis_server, save_results
 from bot_bridge.bus import Bus
 from bot_bridge.mirror import Mirror, mirror_for
 from bot_bridge.publisher import Publisher
@@ -143,10 +142,7 @@ def main() -> None:
             f"{name:<22}{gateway['p50']:>12.2f}{gateway['p99']:>9.2f}{direct['p50']:>12.2f}"
             f"{direct['p99']:>9.2f}{gateway['p50'] / direct['p50']:>11.2f}"
         )
-    out = ROOT / "bench" / "results" / f"pools-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    save_results("pools", args, results)
 
 
 if __name__ == "__main__":
