@@ -28,7 +28,7 @@ from architus_ws.metrics import Metrics
 from architus_ws.pools import Pools
 from architus_ws.ratelimit import AddressBudgets
 from architus_ws.sender import DirectSender, Message
-from architus_ws.server import GatewayServer
+from architus_ws.server import GatewayServer, GatewaySocket
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
 from architus_ws.sweeper import Sweeper
@@ -71,6 +71,7 @@ class Gateway:
         self.bus = bus or Bus(settings.bus_url, settings.history)
         self.server = GatewayServer(
             refuse=self._refuse,
+            on_protocol_violation=lambda: self.metrics.protocol_violations.inc(),
             async_mode="asgi",
             json=OrjsonCodec,
             cors_allowed_origins=list(settings.cors_origins) if settings.cors_origins else None,
@@ -82,7 +83,7 @@ class Gateway:
         self.sessions: dict[str, Session] = {}
         self.sender = DirectSender(self.server)
         self.feeds = Feeds(self.bus, self.sender, self._delivered)
-        self.metrics = Metrics(self.feeds.spectator_counts)
+        self.metrics = Metrics(self.feeds.spectator_counts, lambda: GatewaySocket.paused_writes)
         spectators = Spectators(self.server, self.feeds)
         self.elevation = Elevation(self.server, spectators, self.metrics, settings.jwt_leeway)
         self.mirror = mirror_for(self.bus.url)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from architus_sdk.wire import ClientEvent
@@ -27,8 +27,24 @@ class _SpectatorCollector(Collector):
         yield family
 
 
+class _PausedWritesCollector(Collector):
+    """Writes that found a socket's transport paused (a slow reader), in this process."""
+
+    def __init__(self, count: Callable[[], int]) -> None:
+        self._count = count
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        yield CounterMetricFamily(
+            "architus_paused_writes",
+            "Pushes that found the socket's transport paused (the reader is behind)",
+            value=self._count(),
+        )
+
+
 class Metrics:
-    def __init__(self, spectator_counts: Callable[[], dict[str, int]]) -> None:
+    def __init__(
+        self, spectator_counts: Callable[[], dict[str, int]], paused_writes: Callable[[], int]
+    ) -> None:
         self.registry = CollectorRegistry()
         self.connections = Gauge(
             "architus_connections", "Connected Socket.IO sockets", registry=self.registry
@@ -69,7 +85,13 @@ class Metrics:
             "1 when the bus answered the last readiness check",
             registry=self.registry,
         )
+        self.protocol_violations = Counter(
+            "architus_protocol_violations",
+            "Connections closed for a frame that is not this protocol (undecodable, binary)",
+            registry=self.registry,
+        )
         self.registry.register(_SpectatorCollector(spectator_counts))
+        self.registry.register(_PausedWritesCollector(paused_writes))
 
     def delivered(self, event: str, sockets: int) -> None:
         self.pushes.labels(event).inc(sockets)

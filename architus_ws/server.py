@@ -35,11 +35,14 @@ _BINARY_PACKET_TYPES = (str(packet.BINARY_EVENT), str(packet.BINARY_ACK))
 
 class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
     def __init__(
-        self, refuse: Callable[[Any, str], Awaitable[dict[str, Any]]], **kwargs: Any
+        self,
+        refuse: Callable[[Any, str], Awaitable[dict[str, Any]]],
+        on_protocol_violation: Callable[[], None],
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._refuse = refuse
-        self.protocol_violations = 0
+        self._on_protocol_violation = on_protocol_violation
 
     async def _handle_event_internal(
         self, server: Any, sid: str, eio_sid: str, data: list[Any], namespace: str, id: Any
@@ -69,7 +72,7 @@ class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
 
     async def _protocol_violation(self, eio_sid: str, why: str) -> None:
         logger.info("%s: not a Socket.IO packet of this protocol, closing: %.200s", eio_sid, why)
-        self.protocol_violations += 1
+        self._on_protocol_violation()
         await self.eio.disconnect(eio_sid)
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any = None) -> None:

@@ -16,6 +16,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -227,6 +228,11 @@ async def test_protocol_garbage_is_ignored_or_refused(
     run = FUZZ(given(frames=st.lists(garbage_frames(), min_size=1, max_size=8))(in_thread(one)))
     await asyncio.to_thread(run)
     print(f"fuzz: {counter.cases} garbage frames")
+    async with aiohttp.ClientSession() as http, http.get(target.url + "/metrics") as response:
+        metrics = await response.text()
+    closed = [line for line in metrics.splitlines() if line.startswith("architus_protocol_")]
+    assert closed, metrics
+    assert float(closed[0].split()[-1]) > 0, closed
     await still_serves(target, connect)
     await settled(target, tasks_before)
 

@@ -155,5 +155,12 @@ async def test_a_reader_that_pauses_gets_everything_in_order_once_it_reads_again
                 seqs.append(json.loads(frame[2:])[1]["seq"])
         assert seqs == list(range(1, sent + 1))
         await paused.close()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(running.url + "/metrics") as response,
+        ):
+            metrics = await response.text()
+        line = next(ln for ln in metrics.splitlines() if ln.startswith("architus_paused_writes"))
+        assert float(line.split()[-1]) >= 1, line
     finally:
         await running.stop()
