@@ -66,12 +66,14 @@ class DirectSender:
         recipients = list(members._fwdm.values())
         engine_sockets = self._server.eio.sockets
         pushed = self._encode(event, message)
+        # the Engine.IO frame text, once for the whole room (written as is by `send_now`)
+        frame = pushed.encode() if now else ""
         sent = 0
         for eio_sid in recipients:
             engine_socket = engine_sockets.get(eio_sid)
             if engine_socket is not None and not engine_socket.closed:
                 if now and isinstance(engine_socket, GatewaySocket):
-                    await engine_socket.send_now(pushed)
+                    await engine_socket.send_now(pushed, frame)
                 else:
                     await engine_socket.send(pushed)
                 sent += 1

@@ -149,14 +149,15 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
         if await self.check_ping_timeout():
             await self.queue.put(pkt)
 
-    async def send_now(self, pkt: Any) -> None:
+    async def send_now(self, pkt: Any, encoded: str) -> None:
+        """`encoded` is `pkt.encode()`, made once by the caller for every recipient."""
         if not await self.check_ping_timeout():
             return
         websocket = self._websocket
         if websocket is None or self._writer_busy or not self.queue.empty() or self.closed:
             await self.queue.put(pkt)
             return
-        writing = websocket.send(pkt.encode())
+        writing = websocket.send(encoded)
         try:
             waiting = writing.send(None)
         except StopIteration:

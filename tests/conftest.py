@@ -177,6 +177,17 @@ def _recorder(client: Client, event: str) -> Callable[[dict[str, Any]], None]:
     return record
 
 
+@contextlib.asynccontextmanager
+async def gateway_nodes(bus_url: str, count: int = 2) -> AsyncIterator[list[RunningGateway]]:
+    """`count` gateways sharing one Redis (or Redis Cluster) bus."""
+    running = [await start_gateway(settings(bus_url)) for _ in range(count)]
+    try:
+        yield running
+    finally:
+        for node in running:
+            await node.stop()
+
+
 @pytest.fixture
 async def gateway() -> AsyncIterator[RunningGateway]:
     """A gateway on its own memory bus."""

@@ -13,7 +13,12 @@ from bot_bridge.bus import Bus, Stream, keys
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 from tests.architus_ws.test_spectate import ALL
-from tests.conftest import ClientFactory, RunningGateway, settings, start_gateway, token
+from tests.conftest import (
+    ClientFactory,
+    RunningGateway,
+    gateway_nodes,
+    token,
+)
 
 GUILD_A = "600000000000000001"
 GUILD_B = "600000000000000002"
@@ -21,10 +26,8 @@ GUILD_B = "600000000000000002"
 
 @pytest.fixture
 async def nodes(redis_url: str) -> AsyncIterator[list[RunningGateway]]:
-    running = [await start_gateway(settings(redis_url)) for _ in range(2)]
-    yield running
-    for node in running:
-        await node.stop()
+    async with gateway_nodes(redis_url) as running:
+        yield running
 
 
 async def subscribers(client: redis.Redis, guild_id: str) -> int:

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from architus_sdk.wire import ErrorReason
 from architus_ws.config import RateLimit
+from tests.architus_ws.test_slow_consumer import rss_kib
 from tests.conftest import ClientFactory, RunningGateway, start_gateway, token
 from tests.conftest import settings as gateway_settings
 from tests.raw_socket import RawSocket
@@ -109,11 +110,7 @@ def in_thread(body: Callable[..., Awaitable[None]]) -> Callable[..., None]:
 
 
 def current_rss_mib() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    return rss_kib(os.getpid()) / 1024
 
 
 def requests() -> st.SearchStrategy[tuple[str, Any]]:

@@ -19,7 +19,15 @@ from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 from tests.architus_ws.test_spectate import ALL, entry
-from tests.conftest import Client, ClientFactory, RunningGateway, settings, start_gateway, token
+from tests.conftest import (
+    Client,
+    ClientFactory,
+    RunningGateway,
+    gateway_nodes,
+    settings,
+    start_gateway,
+    token,
+)
 from tests.redis_cluster import RedisCluster, redis_cluster
 
 EVENTS_PER_GUILD = 60
@@ -54,10 +62,8 @@ def guilds_on_every_shard(owners: dict[int, int], per_shard: int) -> dict[int, l
 
 @pytest.fixture
 async def nodes(cluster_url: str) -> AsyncIterator[list[RunningGateway]]:
-    running = [await start_gateway(settings(cluster_url)) for _ in range(2)]
-    yield running
-    for node in running:
-        await node.stop()
+    async with gateway_nodes(cluster_url) as running:
+        yield running
 
 
 async def command_calls(port: int, command: str) -> int:

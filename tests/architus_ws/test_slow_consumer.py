@@ -19,12 +19,14 @@ from architus_ws.feeds import BURST_INTERVAL
 from architus_ws.server import GatewaySocket
 from bot_bridge.bus import Bus
 from bot_bridge.publisher import Publisher
+from tests.architus_ws.test_spectate import entry
 from tests.conftest import ClientFactory, GatewayProcess, settings, start_gateway, token
 from tests.raw_socket import RawSocket
 
 GUILD = "690000000000000001"
 EVENTS = 5000
 CONTENT = "x" * 10_000  # 5,000 pushes of ~10 KB: 50 MB
+BIG = "y" * 8000  # a paused reader's kernel buffers fill in a few hundred of these
 
 
 def rss_kib(pid: int, field: str = "VmRSS") -> int:
@@ -109,19 +111,6 @@ async def test_a_client_that_never_reads_is_cut_off(
     assert (peak - baseline) / 1024 < 30, (baseline, peak)
 
 
-def entry(n: int) -> LogOtherBody:
-    return LogOtherBody(
-        id=str(n),
-        action=3001,
-        private=False,
-        agent_id="1",
-        subject_id=None,
-        content="y" * 8000,
-        data={},
-        timestamp="2026-01-01T00:00:00.000Z",
-    )
-
-
 async def test_a_reader_that_pauses_gets_everything_in_order_once_it_reads_again() -> None:
     """Pushes are written straight to an idle websocket; when its transport pauses (the
     client stopped reading), the write in progress and every later one wait in order, and
@@ -141,12 +130,12 @@ async def test_a_reader_that_pauses_gets_everything_in_order_once_it_reads_again
         # One event at a time, spaced past a burst, so the feed writes each at once.
         while GatewaySocket.paused_writes == paused_before:
             sent += 1
-            await publisher.log(GUILD, entry(sent))
+            await publisher.log(GUILD, entry(content=BIG))
             await asyncio.sleep(BURST_INTERVAL * 1.5)
             assert sent < 5_000, "the transport never paused"
         for _ in range(300):  # and more, queued behind the paused write
             sent += 1
-            await publisher.log(GUILD, entry(sent))
+            await publisher.log(GUILD, entry(content=BIG))
         seqs = []
         while len(seqs) < sent:
             frame = await paused.next_packet(timeout=10)
