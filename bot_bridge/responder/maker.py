@@ -7,23 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from bot_bridge.responder.sandbox import (
+    REGEX_BYTES_LIMIT,
     RESPONSE_LIMIT,
     RESPONSE_TEXT_LIMIT,
     AutoResponse,
     Sandbox,
 )
 from bot_bridge.responder.template import MESSAGE_LIMIT, Context, render
-from bot_bridge.responder.trigger import BadTrigger, Match, Trigger
+from bot_bridge.responder.trigger import BadTrigger, Match, Trigger, key_of
 
 COMMANDS = ("help", "set", "remove")
 PREV, NEXT = "⬅️", "➡️"
-# Time one message may spend in regex triggers, all of them together.
+# Time one message may spend in regex triggers, all of them together; and the CPU time one
+# `!set` may spend compiling its regex.
 REGEX_BUDGET = 0.1
 
 HELP_PAGES = (
@@ -58,11 +60,13 @@ class Action:
 
 
 class ResponseMaker:
-    def __init__(self, regex_threads: int = 4) -> None:
-        # Its own small pool: a flood of hostile regexes queues here, not in the loop's pool.
+    def __init__(self, regex_threads: int = 4, regex_budget: float = REGEX_BUDGET) -> None:
+        # Its own small pool, for compiling and matching: a flood of hostile regexes queues
+        # here, not in the loop's pool, and never runs on the loop.
         self._regex_pool = ThreadPoolExecutor(regex_threads, thread_name_prefix="regex")
+        self._regex_budget = regex_budget
         # `!name` is answered by `_command_name`
-        self._commands: dict[str, Callable[[Sandbox, str], list[Action]]] = {
+        self._commands: dict[str, Callable[[Sandbox, str], Awaitable[list[Action]]]] = {
             name: getattr(self, f"_command_{name}") for name in COMMANDS
         }
 
@@ -80,7 +84,7 @@ class ResponseMaker:
         if text.startswith("!"):
             name, _, rest = text[1:].partition(" ")
             if name in self._commands and allowed(name):
-                return self._commands[name](sandbox, rest.strip())
+                return await self._commands[name](sandbox, rest.strip())
         return await self._auto_respond(sandbox, message_id, content)
 
     def react(self, sandbox: Sandbox, message_id: str, emoji: str) -> list[Action]:
@@ -95,7 +99,7 @@ class ResponseMaker:
     def _reply(self, sandbox: Sandbox, content: str) -> list[Action]:
         return [Action("send", sandbox.bot_message_id(), content=content[:MESSAGE_LIMIT])]
 
-    def _command_help(self, sandbox: Sandbox, rest: str) -> list[Action]:
+    async def _command_help(self, sandbox: Sandbox, rest: str) -> list[Action]:
         message_id = sandbox.bot_message_id()
         sandbox.remember_help(message_id, 0)
         return [
@@ -104,7 +108,7 @@ class ResponseMaker:
             Action("react", message_id, emoji=NEXT),
         ]
 
-    def _command_set(self, sandbox: Sandbox, rest: str) -> list[Action]:
+    async def _command_set(self, sandbox: Sandbox, rest: str) -> list[Action]:
         trigger_text, separator, response = rest.partition("::")
         response = response.strip()
         if not separator or not response:
@@ -115,26 +119,44 @@ class ResponseMaker:
             )
         try:
             trigger = Trigger.parse(trigger_text)
+            # Nothing is compiled for a trigger that would be refused anyway.
+            refusal = self._refusal(sandbox, trigger)
+            if refusal is None and trigger.mode == "regex":
+                trigger = await self._compile(trigger)
+                refusal = self._refusal(sandbox, trigger)  # the sandbox may have changed since
         except BadTrigger as error:
-            return self._reply(sandbox, f"❌ {error}")
-        clash = sandbox.colliding(trigger)
-        if clash is not None:
-            return self._reply(sandbox, f"❌ `{trigger.text}` collides with `{clash.trigger.text}`")
-        if len(sandbox.responses) >= RESPONSE_LIMIT:
-            return self._reply(
-                sandbox, f"❌ this server has {RESPONSE_LIMIT} auto responses; remove one first"
-            )
+            refusal = str(error)
+        if refusal is not None:
+            return self._reply(sandbox, f"❌ {refusal}")
         sandbox.responses.append(AutoResponse(trigger, response))
         return self._reply(sandbox, f"✅ `{trigger.text}` ➜ `{response}`")
 
-    def _command_remove(self, sandbox: Sandbox, rest: str) -> list[Action]:
-        try:
-            trigger = Trigger.parse(rest)
-        except BadTrigger:
+    def _refusal(self, sandbox: Sandbox, trigger: Trigger) -> str | None:
+        clash = sandbox.colliding(trigger)
+        if clash is not None:
+            return f"`{trigger.text}` collides with `{clash.trigger.text}`"
+        if len(sandbox.responses) >= RESPONSE_LIMIT:
+            return f"this server has {RESPONSE_LIMIT} auto responses; remove one first"
+        held = sandbox.regex_bytes()
+        if held + trigger.regex_bytes > REGEX_BYTES_LIMIT:
+            return (
+                f"that regex needs {trigger.regex_bytes // 1024} KiB and this server's regexes "
+                f"hold {held // 1024} of {REGEX_BYTES_LIMIT // 1024} KiB; "
+                "remove one, or use smaller repeats"
+            )
+        return None
+
+    async def _compile(self, trigger: Trigger) -> Trigger:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._regex_pool, trigger.compiled, self._regex_budget)
+
+    async def _command_remove(self, sandbox: Sandbox, rest: str) -> list[Action]:
+        # Found by its key: removing never compiles, whatever the visitor writes.
+        if not rest:
             return self._reply(sandbox, "Usage: `!remove trigger`")
-        found = sandbox.find(trigger)
+        found = sandbox.find(key_of(rest))
         if found is None:
-            return self._reply(sandbox, f"❌ no auto response `{trigger.text}`")
+            return self._reply(sandbox, f"❌ no auto response `{rest}`")
         sandbox.responses.remove(found)
         return self._reply(sandbox, f"✅ removed `{found.trigger.text}`")
 
@@ -157,7 +179,7 @@ class ResponseMaker:
     async def _first_match(
         self, sandbox: Sandbox, content: str
     ) -> tuple[AutoResponse, Match] | None:
-        deadline = time.monotonic() + REGEX_BUDGET
+        deadline = time.monotonic() + self._regex_budget
         loop = asyncio.get_running_loop()
         for response in list(sandbox.responses):
             trigger = response.trigger

@@ -11,6 +11,10 @@ from bot_bridge.responder.trigger import Trigger
 
 RESPONSE_LIMIT = 50  # auto responses per sandbox
 RESPONSE_TEXT_LIMIT = 400  # characters of one response template
+# Compiled regexes one sandbox may hold, all together: a connection has at most 4 sandboxes,
+# so 1 MiB a connection, under the 4 MiB a socket may already queue. Typical regex triggers are
+# 1-3 KiB each; one at the bounds of `regex_bounds` can reach 200 KiB.
+REGEX_BYTES_LIMIT = 256 * 1024
 HELP_MESSAGES_KEPT = 20
 
 
@@ -37,8 +41,11 @@ class Sandbox:
         self._next_bot_id += 2
         return str(message_id)
 
-    def find(self, trigger: Trigger) -> AutoResponse | None:
-        return next((r for r in self.responses if r.trigger.key == trigger.key), None)
+    def find(self, key: str) -> AutoResponse | None:
+        return next((r for r in self.responses if r.trigger.key == key), None)
+
+    def regex_bytes(self) -> int:
+        return sum(r.trigger.regex_bytes for r in self.responses)
 
     def colliding(self, trigger: Trigger) -> AutoResponse | None:
         return next((r for r in self.responses if r.trigger.collides_with(trigger)), None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import random
+import tracemalloc
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -10,7 +12,7 @@ import pytest
 
 from bot_bridge.responder import ResponseMaker, Sandbox
 from bot_bridge.responder.maker import HELP_PAGES, NEXT, PREV
-from bot_bridge.responder.sandbox import RESPONSE_LIMIT
+from bot_bridge.responder.sandbox import REGEX_BYTES_LIMIT, RESPONSE_LIMIT
 
 Say = Callable[[str], Any]
 
@@ -188,3 +190,92 @@ async def test_catastrophic_regex_costs_only_the_budget(chat: Conversation) -> N
     elapsed = time.monotonic() - started
     assert elapsed < 0.5
     assert answer == []  # regexes timed out; "a" is not a whole word of that message
+
+
+@pytest.mark.parametrize(
+    ("trigger", "reason"),
+    [
+        (r"^a{100000}$", "repeat counts are at most 100"),
+        (r"^(a{99}){99}$", "write out 9803 items; at most 500"),
+        (r"^((((((a))))))$", "groups nest at most 5 deep"),
+        (r"^(?:(?:()?){100}[a-z])*$", "101 places to backtrack to"),
+        (r"^(?:abc){e<=3}$", "must be a repeat like {3}"),
+        (r"^(?i)(?:ß{100}){100}$", "nothing else after (?"),
+        (r"^[\p{L}--\p{Lu}]$", "`\\p` is not supported"),
+    ],
+)
+async def test_unbounded_regexes_are_refused_like_any_set(
+    chat: Conversation, trigger: str, reason: str
+) -> None:
+    actions = await chat.say(f"!set {trigger}::x")
+    assert len(actions) == 1, actions
+    assert actions[0]["action"] == "send"
+    assert actions[0]["content"].startswith("❌"), actions
+    assert reason in actions[0]["content"]
+    assert chat.sandbox.responses == []
+
+
+async def test_remove_finds_by_text_and_never_compiles(chat: Conversation) -> None:
+    assert (await chat.sent(r"!set ^hi (\w+)$::x"))[0].startswith("✅")
+    tracemalloc.start()
+    try:
+        (missing,) = await chat.sent(r"!remove ^a{200000}$")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert missing == r"❌ no auto response `^a{200000}$`"
+    assert peak < 512 * 1024  # compiling that pattern allocates about 50 MB
+    (unparsable,) = await chat.sent("!remove ^(unclosed$")
+    assert unparsable == "❌ no auto response `^(unclosed$`"
+    (removed,) = await chat.sent(r"!remove ^hi (\w+)$")
+    assert removed == r"✅ removed `^hi (\w+)$`"
+    assert chat.sandbox.responses == []
+
+
+async def test_a_slow_compile_is_refused_like_any_set() -> None:
+    maker = ResponseMaker(regex_budget=0.0)  # every compile takes some CPU time
+    try:
+        chat = Conversation(maker)
+        (refused,) = await chat.sent(r"!set ^(\w+) again$::x")
+        assert refused == "❌ that regex took too long to compile; try a simpler one"
+        assert (await chat.sent("!set plain words::x"))[0].startswith("✅")  # nothing compiled
+        assert len(chat.sandbox.responses) == 1
+    finally:
+        maker.close()
+
+
+async def test_a_sandboxs_compiled_regexes_are_bounded_together(chat: Conversation) -> None:
+    # each about 190 KiB compiled, within the bounds of one regex
+    heavy = [rf"^(?:(\w){{10}}){{48}}{n}$" for n in range(2)]
+    assert (await chat.sent(f"!set {heavy[0]}::x"))[0].startswith("✅")
+    (refused,) = await chat.sent(f"!set {heavy[1]}::x")
+    assert refused.startswith("❌ that regex needs 191 KiB"), refused
+    assert f"of {REGEX_BYTES_LIMIT // 1024} KiB" in refused
+    assert chat.sandbox.regex_bytes() <= REGEX_BYTES_LIMIT
+    # ordinary regexes still fit beside it
+    assert (await chat.sent(r"!set ^my name is (\w+)$::hi [0]"))[0].startswith("✅")
+
+
+async def test_compiled_regexes_leave_with_their_sandboxes(maker: ResponseMaker) -> None:
+    async def fill(round_: int) -> None:
+        for guild in range(10):
+            sandbox = Sandbox(str(guild), random.Random(0))
+            for n in range(RESPONSE_LIMIT):
+                # distinct, near the length limit, so no cache could share them
+                text = f"^{round_:03d}{guild:03d}{n:03d} " + r"(?:\w+ ){1,5}" + "x" * 70 + "$"
+                (action,) = await maker.send(sandbox, "2", f"!set {text}::x")
+                assert action.content is not None
+                assert action.content.startswith("✅")
+
+    await fill(0)  # warm: the pool's threads and whatever is built once
+    gc.collect()
+    tracemalloc.start()  # from here on, count only what is allocated and still held
+    try:
+        await fill(1)
+        gc.collect()
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # 500 patterns: a process-wide cache of them would hold megabytes, and regex's memo of
+    # every pattern string compiled (even uncached) ~150 KB
+    assert held < 64 * 1024, held
