@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import socketio
 from quart import Quart
 
+from architus_ws.access_log import AccessLog, ASGIApp
 from architus_ws.config import Settings
 from architus_ws.gateway import Gateway
 from architus_ws.http import routes
+from architus_ws.metrics_listener import MetricsListener
 from bot_bridge.bus import Bus
+
+logger = logging.getLogger(__name__)
+
+# The gateway's own shutdown (after uvicorn's) gets this long: the process must exit even if a
+# client that stopped reading holds a write.
+STOP_TIMEOUT = 3.0
 
 
 def create_app(
@@ -25,12 +35,38 @@ def create_app(
     quart.extensions["architus_gateway"] = gateway
     quart.register_blueprint(routes)
     quart.before_serving(gateway.start)
-    quart.after_serving(gateway.stop)
+
+    async def stop() -> None:
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT):
+                await gateway.stop()
+        except TimeoutError:
+            logger.warning("gateway shutdown unfinished after %.0f s; exiting", STOP_TIMEOUT)
+
+    if settings.metrics_address is not None:
+        listener = MetricsListener(*settings.metrics_address, render=_full_metrics(gateway))
+        quart.before_serving(listener.start)
+        quart.after_serving(listener.stop)
+    quart.after_serving(stop)
     app = socketio.ASGIApp(gateway.server, other_asgi_app=quart)
     app.gateway = gateway
     return app
 
 
-def app_from_environment() -> socketio.ASGIApp:
+def _full_metrics(gateway: Gateway) -> Callable[[], Awaitable[bytes]]:
+    async def render() -> bytes:
+        await gateway.ready()  # refreshes architus_bus_up
+        return gateway.metrics.render(per_guild=True)
+
+    return render
+
+
+def served(app: socketio.ASGIApp) -> ASGIApp:
+    """The app as the server runs it: behind the access log when ARCHITUS_ACCESS_LOG is on."""
+    settings: Settings = app.gateway.settings
+    return AccessLog(app) if settings.access_log else app
+
+
+def app_from_environment() -> ASGIApp:
     """The app of one worker of `serve --workers N` (uvicorn imports it by name)."""
-    return create_app(Settings.from_env())
+    return served(create_app(Settings.from_env()))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import logging.config
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from architus_sdk.wire import DEFAULT_PERMISSIONS
+from architus_ws import logs
 from architus_ws.config import ConfigError, Settings
 from architus_ws.tokens import mint_token
 
@@ -38,7 +41,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="processes sharing the port (needs --redis; websocket only, since "
         "long-polling needs every request of a session on one process)",
     )
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=logs.LEVELS,
+        help="no `trace`: uvicorn would log every request's query string (session ids)",
+    )
 
     token = commands.add_parser("token", help="mint a signed token (development and tests)")
     token.add_argument("--user", required=True, help="user id (the `sub` claim)")
@@ -62,13 +70,41 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.exit(2, f"architus-ws: {error}\n")
 
 
+# Seconds uvicorn waits, after SIGTERM, for open connections and running requests before it
+# cancels them. Unbounded (uvicorn's default), a held long-poll keeps the process for the
+# ping interval and timeout (45 s), and a client that stopped reading keeps it forever.
+SHUTDOWN_GRACE = 2
+
+
+def _uvicorn_options(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "log_config": logs.config(args.log_level),
+        # off: it prints query strings, which hold session ids (ARCHITUS_ACCESS_LOG instead)
+        "access_log": False,
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE,
+        # permessage-deflate halves fan-out throughput; pushes are small JSON.
+        "ws_per_message_deflate": False,
+        "lifespan": "on",
+    }
+
+
+def _exit_when_terminated(signum: int, frame: object) -> NoReturn:
+    # uvicorn restores this handler once it has shut down, then raises the signal again so
+    # that the process dies of it; a shutdown asked for and completed is a success.
+    raise SystemExit(0)
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from architus_ws import demo
-    from architus_ws.app import create_app
+    from architus_ws.app import create_app, served
 
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.config.dictConfig(logs.config(args.log_level))
+    signal.signal(signal.SIGTERM, _exit_when_terminated)
     environ = dict(os.environ)
     if args.demo and not (environ.get("ARCHITUS_JWT_SECRET") or environ.get("ARCHITUS_JWT_KEYS")):
         # A throwaway secret: the demo's tokens die with the process.
@@ -83,15 +119,7 @@ def _serve(args: argparse.Namespace) -> None:
         kid, secret = next(iter(settings.jwt_secrets.items()))
         url = f"http://{args.host}:{args.port}"
         print(demo.banner(url, demo.demo_token(secret, kid or None)), flush=True)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        # permessage-deflate halves fan-out throughput; pushes are small JSON.
-        ws_per_message_deflate=False,
-        lifespan="on",
-    )
+    uvicorn.run(served(app), **_uvicorn_options(args))  # type: ignore[arg-type]
 
 
 def _serve_workers(args: argparse.Namespace, environ: dict[str, str]) -> None:
@@ -106,16 +134,19 @@ def _serve_workers(args: argparse.Namespace, environ: dict[str, str]) -> None:
     settings = Settings.from_env(environ)  # refuses early what the workers would refuse
     if settings.redis_url is None:
         raise ConfigError("--workers needs a shared bus: give --redis or ARCHITUS_REDIS_URL")
+    if settings.metrics_address is not None:
+        # N processes cannot share one metrics port and each be scraped: run one `serve` per
+        # port (each with its own ARCHITUS_METRICS_ADDRESS) instead of --workers
+        raise ConfigError(
+            "ARCHITUS_METRICS_ADDRESS is one process's listener: no --workers with it "
+            "(run one `architus-ws serve` per port instead)"
+        )
     os.environ.update(environ)
     uvicorn.run(
         "architus_ws.app:app_from_environment",
         factory=True,
         workers=args.workers,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        ws_per_message_deflate=False,
-        lifespan="on",
+        **_uvicorn_options(args),  # type: ignore[arg-type]
     )
 
 

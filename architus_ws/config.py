@@ -50,6 +50,16 @@ class Settings:
     transports: tuple[str, ...] = ("polling", "websocket")
     # bytes queued for one socket before it is cut off as a slow consumer
     outbound_limit: int = 4 * 1024 * 1024
+    # Engine.IO heartbeat, whole seconds (python-engineio drops fractions): a ping every
+    # `ping_interval`, and a socket that has not answered one for `ping_timeout` is closed
+    ping_interval: int = 25
+    ping_timeout: int = 20
+    # an access log of our own (method, path without its query, status, time, address):
+    # uvicorn's would print Engine.IO session ids, which are bearer credentials
+    access_log: bool = False
+    # (host, port) of a second listener serving the full /metrics, per-guild series included;
+    # the public /metrics then answers 404. None: the public /metrics, aggregates only
+    metrics_address: tuple[str, int] | None = None
 
     @property
     def bus_url(self) -> str:
@@ -94,6 +104,10 @@ class Settings:
             "idle_anonymous_seconds": float(env.get("ARCHITUS_IDLE_ANONYMOUS_SECONDS", "300")),
             "transports": _transports(env.get("ARCHITUS_TRANSPORTS", "polling,websocket")),
             "outbound_limit": int(env.get("ARCHITUS_OUTBOUND_LIMIT_BYTES", 4 * 1024 * 1024)),
+            "ping_interval": _seconds(env, "ARCHITUS_PING_INTERVAL", 25),
+            "ping_timeout": _seconds(env, "ARCHITUS_PING_TIMEOUT", 20),
+            "access_log": _flag(env, "ARCHITUS_ACCESS_LOG"),
+            "metrics_address": _address(env, "ARCHITUS_METRICS_ADDRESS"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]
@@ -121,6 +135,35 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> RateLimit:
     if rate.requests < 1 or rate.per_seconds <= 0:
         raise ConfigError(f"{name} must allow at least 1 request in a positive time")
     return rate
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    try:
+        seconds = int(env.get(name) or default)
+    except ValueError:
+        raise ConfigError(f"{name} is a whole number of seconds") from None
+    if seconds < 1:
+        raise ConfigError(f"{name} must be at least 1 second")
+    return seconds
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    text = (env.get(name) or "0").strip().lower()
+    if text not in ("0", "1", "false", "true", "no", "yes", "off", "on"):
+        raise ConfigError(f"{name} is 1 or 0")
+    return text in ("1", "true", "yes", "on")
+
+
+def _address(env: Mapping[str, str], name: str) -> tuple[str, int] | None:
+    """`host:port` (`[::1]:9100` for IPv6), or None when unset."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return None
+    host, _, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{name} must look like 127.0.0.1:9100 (host:port)")
+    return host, int(port)
 
 
 def _transports(text: str) -> tuple[str, ...]:

@@ -52,17 +52,25 @@ def demo_token(secret: str, kid: str | None = None) -> str:
     )
 
 
+def page_url(url: str, token: str) -> str:
+    """The demo page watching the demo guild. The token is in the fragment, which browsers
+    never send: it stays out of requests, and so out of every server's and proxy's logs."""
+    return f"{url}/?guild={DEMO_GUILD_ID}#token={token}"
+
+
 def banner(url: str, token: str) -> str:
+    # The one place the token is printed: on the terminal of whoever started the demo, who
+    # holds its secret anyway. It is never logged.
     return f"""
 architus gateway demo: a simulated guild ({DEMO_GUILD_ID}) is live at {url}
 
-Open it in a browser: {url}/?guild={DEMO_GUILD_ID}&token={token}
+Open it in a browser: {page_url(url, token)}
 
 An administrator token for it (valid 24 h):
 
   {token}
 
-Watch it from Python (pip install "python-socketio[asyncio_client]"):
+Watch it from Python (pip install python-socketio aiohttp):
 
   python - <<'PY'
   import asyncio, socketio

@@ -32,6 +32,9 @@ async def readyz() -> Response:
 @routes.get("/metrics")
 async def metrics() -> Response:
     gateway = _gateway()
+    if gateway.settings.metrics_address is not None:
+        # served on that listener only, which is not on the public port
+        return Response("not found\n", status=404, content_type="text/plain")
     await gateway.ready()
     return Response(gateway.metrics.render(), content_type="text/plain; version=0.0.4")
 

@@ -27,6 +27,25 @@ class _SpectatorCollector(Collector):
         yield family
 
 
+class _SpectatedCollector(Collector):
+    """Spectating in total, without guild ids: which guilds are watched, and how closely, is
+    not for everyone who can reach the public port."""
+
+    def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
+        self._counts = counts
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        counts = self._counts()
+        yield GaugeMetricFamily(
+            "architus_spectated_guilds", "Guilds with at least one spectator", value=len(counts)
+        )
+        yield GaugeMetricFamily(
+            "architus_spectating_sockets",
+            "Spectators of all guilds together (a socket counts once per guild it watches)",
+            value=sum(counts.values()),
+        )
+
+
 class _PausedWritesCollector(Collector):
     """Writes that found a socket's transport paused (a slow reader), in this process."""
 
@@ -90,8 +109,11 @@ class Metrics:
             "Connections closed for a frame that is not this protocol (undecodable, binary)",
             registry=self.registry,
         )
-        self.registry.register(_SpectatorCollector(spectator_counts))
+        self.registry.register(_SpectatedCollector(spectator_counts))
         self.registry.register(_PausedWritesCollector(paused_writes))
+        # apart: only the private listener (ARCHITUS_METRICS_ADDRESS) shows guild ids
+        self.per_guild = CollectorRegistry()
+        self.per_guild.register(_SpectatorCollector(spectator_counts))
 
     def delivered(self, event: str, sockets: int) -> None:
         self.pushes.labels(event).inc(sockets)
@@ -101,5 +123,7 @@ class Metrics:
         label = event if event in ClientEvent.__members__.values() else "unknown"
         self.requests.labels(label, str(code)).inc()
 
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
+    def render(self, per_guild: bool = False) -> bytes:
+        """Prometheus text; `per_guild` adds the series labelled with guild ids."""
+        text = generate_latest(self.registry)
+        return text + generate_latest(self.per_guild) if per_guild else text

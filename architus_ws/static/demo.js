@@ -1,7 +1,10 @@
 // The front page: a mock Discord channel (interpret) and a live view of a guild.
-const params = new URLSearchParams(location.search);
-const token = params.get("token");
-const guildId = params.get("guild");
+// `/?guild=G#token=T`: the token only ever in the fragment, which the browser never sends, so
+// no server or proxy log can hold it (a token in the query string is ignored).
+const query = new URLSearchParams(location.search);
+const fragment = new URLSearchParams(location.hash.slice(1));
+const token = fragment.get("token");
+const guildId = fragment.get("guild") ?? query.get("guild");
 const SANDBOX = "1";
 const $ = (id) => document.getElementById(id);
 const socket = io({ transports: ["websocket"], auth: token ? { token } : undefined });

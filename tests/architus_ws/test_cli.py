@@ -64,12 +64,30 @@ async def test_serve_demo_prints_a_token_that_watches_live_traffic(connect: Clie
         guild = re.search(r"simulated guild \((\d+)\)", banner)
         assert token, banner
         assert guild, banner
+        # the page URL keeps the token in its fragment, which no request carries
+        assert f"/?guild={guild.group(1)}#token={token.group(1)}" in banner
+        # what the snippet needs, as pip knows it today (the asyncio_client extra is gone)
+        assert "pip install python-socketio aiohttp" in banner
         client = await connect(f"http://127.0.0.1:{port}", auth={"token": token.group(1)})
         ack = await client.call("spectate", {"guild_id": guild.group(1), "include_logs": True})
         assert ack["ok"], ack
         await client.wait_for(
             lambda c: bool(c.received("log_pool")) and bool(c.received("log_other")), timeout=10
         )
+
+
+async def test_serve_refuses_the_trace_log_level() -> None:
+    """uvicorn's trace level logs every ASGI scope, query strings (session ids) included."""
+    code, _, err = await run(entry_point("architus-ws"), "serve", "--log-level", "trace")
+    assert code == 2
+    assert "--log-level" in err
+
+
+async def test_serve_refuses_a_bad_access_log_setting() -> None:
+    env = {**ENV, "ARCHITUS_ACCESS_LOG": "maybe"}
+    code, _, err = await run(entry_point("architus-ws"), "serve", env=env)
+    assert code == 2
+    assert "ARCHITUS_ACCESS_LOG" in err
 
 
 async def test_simulate_publishes_the_contract_mix(redis_url: str) -> None:
