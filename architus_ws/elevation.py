@@ -40,6 +40,8 @@ class Elevation:
         return time.time() < claims.expires_at + self._leeway
 
     async def elevate(self, session: Session, claims: Claims) -> None:
+        if session.closed:
+            return  # the socket went while the request waited its turn
         if session.claims is not None and session.claims.user_id != claims.user_id:
             self.demote(session)
         if session.claims is None:
@@ -88,16 +90,18 @@ class Elevation:
         session.expiry = loop.call_later(delay, self._start_expiry, session, claims)
 
     def _start_expiry(self, session: Session, claims: Claims) -> None:
-        task = asyncio.create_task(self._expire(session, claims))
+        # Demoted here, in the timer's callback, not behind the session's lock: expiry must
+        # not wait for the socket's queued requests. A request still running sees the claims
+        # change after its next await (`RequestHandlers._still_current`).
+        if session.claims is not claims or session.closed:
+            return  # renewed, demoted or gone meanwhile
+        session.expiry = None
+        self.demote(session)
+        task = asyncio.create_task(self._tell_expired(session))
         self._expiring.add(task)
         task.add_done_callback(self._expiring.discard)
 
-    async def _expire(self, session: Session, claims: Claims) -> None:
-        async with session.lock:
-            if session.claims is not claims or session.closed:
-                return  # renewed, demoted or gone meanwhile
-            session.expiry = None
-            self.demote(session)
+    async def _tell_expired(self, session: Session) -> None:
         await self._server.emit(
             ServerEvent.ELEVATION_EXPIRED.value, ElevationExpired().model_dump(), to=session.sid
         )

@@ -197,6 +197,6 @@ class Feeds:
         else:
             room = rooms.logs_room(feed.guild_id)
         name = _EVENT_NAMES[event.stream]
-        delivered = await self._sender.to_room(room, name, RawJson(event.payload), now)
+        delivered = self._sender.to_room(room, name, RawJson(event.payload), now)
         if delivered:
             self._on_delivered(name, delivered)

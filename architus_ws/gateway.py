@@ -27,8 +27,8 @@ from architus_ws.idle import IdleSockets
 from architus_ws.metrics import Metrics
 from architus_ws.pools import Pools
 from architus_ws.ratelimit import AddressBudgets
-from architus_ws.sender import DirectSender, Message
-from architus_ws.server import GatewayServer, GatewaySocket
+from architus_ws.sender import NAMESPACE, DirectSender, Message
+from architus_ws.server import HEARTBEAT_INTERVAL, GatewayServer, GatewaySocket, client_address
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
 from architus_ws.sweeper import Sweeper
@@ -72,11 +72,15 @@ class Gateway:
         self.server = GatewayServer(
             refuse=self._refuse,
             on_protocol_violation=lambda: self.metrics.protocol_violations.inc(),
+            outbound_limit=settings.outbound_limit,
+            on_over_limit=lambda socket: self.slow_consumers.cut_soon(socket),
             async_mode="asgi",
             json=OrjsonCodec,
             cors_allowed_origins=list(settings.cors_origins) if settings.cors_origins else None,
             max_http_buffer_size=settings.transport_limit,
             transports=list(settings.transports),
+            ping_interval=settings.ping_interval,
+            ping_timeout=settings.ping_timeout,
             # Each request awaits its own handler; one slow request must not hold the others.
             async_handlers=True,
         )
@@ -104,30 +108,31 @@ class Gateway:
         self.admission = Admission(settings.connect_rate, settings.sockets_per_address)
         self.idle = IdleSockets(
             self.sessions,
-            self.server.disconnect,
+            self._close_connection,
             settings.idle_anonymous_seconds,
             self.metrics.idle_closed.inc,
         )
-        self.pinger = Sweeper("pings", 1.0, self.server.send_due_pings)
-        self.slow_consumers = SlowConsumers(
-            self.server.eio, settings.outbound_limit, self.metrics.slow_consumers.inc
+        self.heartbeat = Sweeper(
+            "heartbeat", min(HEARTBEAT_INTERVAL, settings.ping_interval / 4), self.server.heartbeat
         )
+        self.slow_consumers = SlowConsumers(self.metrics.slow_consumers.inc)
         self.server.on("connect", self._on_connect)
         self.server.on("disconnect", self._on_disconnect)
         self.server.on("*", self._dispatch)
 
     async def start(self) -> None:
         await self.bus.connect()
-        self.slow_consumers.sweeper.start()
-        self.pinger.start()
+        self.heartbeat.start()
         self.idle.start()
 
     async def stop(self) -> None:
-        await self.slow_consumers.sweeper.stop()
-        await self.pinger.stop()
+        await self.slow_consumers.stop()
+        await self.heartbeat.stop()
         await self.idle.sweeper.stop()
         for sid in list(self.sessions):
-            await self.server.disconnect(sid)
+            # at the Engine.IO level: the official clients reconnect (to another node) by
+            # themselves after a transport close, not after a namespace disconnect
+            await self._close_connection(sid)
         await self.feeds.close()
         await self.bus.disconnect()
         await self.mirror.disconnect()
@@ -146,11 +151,19 @@ class Gateway:
         self.metrics.delivered(event, sockets)
 
     async def _emit(self, event: str, message: Message, sid: str) -> None:
-        if await self.sender.to_socket(sid, event, message):
+        if self.sender.to_socket(sid, event, message):
             self.metrics.delivered(event, 1)
 
+    async def _close_connection(self, sid: str) -> None:
+        """Close a socket's whole connection, not only its namespace (which would leave the
+        Engine.IO session, and the websocket, open)."""
+        eio_sid = self.server.manager.eio_sid_from_sid(sid, NAMESPACE)
+        engine_socket = self.server.eio.sockets.get(eio_sid) if eio_sid else None
+        if isinstance(engine_socket, GatewaySocket) and not engine_socket.closing:
+            await engine_socket.close(reason=self.server.eio.reason.SERVER_DISCONNECT)
+
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        session = Session.open(sid, _client_address(environ), self.settings)
+        session = Session.open(sid, client_address(environ), self.settings)
         try:
             claims = self._connect_claims(auth) or self._cookie_claims(environ)
             self.admission.admit(session.address)
@@ -193,19 +206,41 @@ class Gateway:
         return self.handlers.verify(morsel.value) if morsel is not None else None
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
+        """Takes effect at once, without the session's lock: a socket's queued requests must
+        not keep it in its rooms. A request still running sees `closed` after each await and
+        changes nothing more (`Elevation`, `Spectators`)."""
         session = self.sessions.pop(sid, None)
         if session is None:
             return
-        async with session.lock:
-            session.closed = True
-            self.elevation.demote(session)
+        session.closed = True
+        self.elevation.demote(session)
         self.admission.release(session.address)
         self.metrics.connections.dec()
 
     async def _refuse(self, name: Any, sid: str) -> dict[str, Any]:
         shown = name[:64] if isinstance(name, str) else type(name).__name__
-        self.metrics.answered("unknown", ErrorReason.UNKNOWN_EVENT.code)
-        return RequestError(ErrorReason.UNKNOWN_EVENT, f"no event named {shown!r}").ack()
+        try:
+            session = self.sessions.get(sid)
+            if session is not None:
+                self._charge(session, "unknown")
+            raise RequestError(ErrorReason.UNKNOWN_EVENT, f"no event named {shown!r}")
+        except RequestError as error:
+            self.metrics.answered("unknown", error.reason.code)
+            return error.ack()
+
+    def _charge(self, session: Session, event: str) -> None:
+        """Take one request from the socket's budget, before anything else is looked at."""
+        if event == ClientEvent.INTERPRET:
+            # the one event anonymous sockets may call: per connection and per address
+            wait = session.interpret_budget.take() or self.address_budgets.take(session.address)
+        else:
+            wait = session.request_budget.take()
+        if wait:
+            raise RequestError(
+                ErrorReason.RATE_LIMITED,
+                f"too many requests; retry in {wait:.2f} s",
+                retry_after=round(wait, 3),
+            )
 
     async def _dispatch(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
         session = self.sessions.get(sid)
@@ -213,23 +248,15 @@ class Gateway:
             if session is None:
                 raise RequestError(ErrorReason.UNAVAILABLE, "the connection is closing")
             session.last_active = time.monotonic()
+            self._charge(session, event)
             handler = self.table.get(event)
             if handler is None:
                 raise RequestError(ErrorReason.UNKNOWN_EVENT, f"no event named {event[:64]!r}")
-            if event == ClientEvent.INTERPRET:
-                # the one event anonymous sockets may call: per connection and per address
-                wait = session.interpret_budget.take() or self.address_budgets.take(session.address)
-            else:
-                wait = session.request_budget.take()
-            if wait:
-                raise RequestError(
-                    ErrorReason.RATE_LIMITED,
-                    f"too many requests; retry in {wait:.2f} s",
-                    retry_after=round(wait, 3),
-                )
             payload = payloads.decode(args, self.settings.payload_limit)
             request = payloads.validate(handler.model, payload)
             async with session.lock:
+                if session.closed:
+                    raise RequestError(ErrorReason.UNAVAILABLE, "the connection is closing")
                 answer = ok(await handler.call(session, request))
             self.metrics.answered(event, 200)
             return answer
@@ -245,9 +272,3 @@ class Gateway:
                 "internal error; quote the correlation id when reporting it",
                 correlation_id=correlation_id,
             ).ack()
-
-
-def _client_address(environ: dict[str, Any]) -> str | None:
-    scope = environ.get("asgi.scope") or {}
-    client = scope.get("client")
-    return str(client[0]) if client else environ.get("REMOTE_ADDR")

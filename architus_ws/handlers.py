@@ -113,13 +113,15 @@ class RequestHandlers:
         self, session: Session, request: ElevationRequest
     ) -> dict[str, Any]:
         claims = self.verify(request.token)
-        await self._elevation.elevate(session, claims)
+        # The answer is built before any state changes: a claim it cannot carry refuses the
+        # token with the socket as it was.
         data = ElevationData(
             user_id=claims.user_id,
             guilds={guild: int(perms) for guild, perms in claims.guilds.items()},
             expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
-        )
-        return data.model_dump(mode="json")
+        ).model_dump(mode="json")
+        await self._elevation.elevate(session, claims)
+        return data
 
     async def on_demote(self, session: Session, request: DemoteRequest) -> dict[str, Any]:
         self._elevation.demote(session)
@@ -170,6 +172,7 @@ class RequestHandlers:
             raise RequestError(
                 ErrorReason.UNAVAILABLE, f"the bus is unavailable: {error}"
             ) from None
+        self._still_current(session, claims, feed)
         # Committed from here on: leave what was spectated before (rooms, and feed if another).
         previous = session.spectating
         if previous is not None:
@@ -181,6 +184,7 @@ class RequestHandlers:
         recovered, replayed = False, 0
         if request.resume is not None:
             recovered, replayed = await self._replay(session, access, feed, request.resume)
+        self._still_current(session, claims, feed)
         # No await between reading the position and entering the rooms.
         position = feed.position()
         self._spectators.enter(session, feed, request.include_logs, access)
@@ -192,6 +196,19 @@ class RequestHandlers:
             recovered=recovered,
             replayed=replayed,
         ).model_dump()
+
+    def _still_current(self, session: Session, claims: Claims, feed: GuildFeed) -> None:
+        """After an await: if the socket closed, expired or changed its token meanwhile, the
+        spectate is given up (the feed's count taken back) instead of entering rooms the
+        token no longer allows."""
+        if session.closed or session.claims is not claims:
+            spectating = session.spectating
+            if spectating is None or spectating.guild_id != feed.guild_id:
+                self._feeds.leave(feed.guild_id, session.sid)  # else it was counted before
+            raise RequestError(
+                ErrorReason.UNAVAILABLE,
+                "the connection closed or its token changed during the request; retry",
+            )
 
     async def _replay(
         self, session: Session, access: Access, feed: GuildFeed, resume: ResumePoint

@@ -9,6 +9,11 @@ replay of a few hundred pushes could then fall behind a guild's live rate for go
 Order per socket is the order of calls, since every write goes to the same FIFO queue.
 With `now`, an idle websocket gets the frame written at once instead, without the writer
 task's wake (GatewaySocket.send_now keeps the order).
+
+Sending is synchronous on purpose: a room is read and written to in one step of the event
+loop, so the recipients are exactly the room's members at the moment of the write (a renewal
+that took a socket out of the room before the send is seen; none can happen during it), and
+no one socket's state can make the fan-out of its guild wait.
 """
 
 from __future__ import annotations
@@ -26,11 +31,11 @@ NAMESPACE = "/"
 
 
 class Sender(Protocol):
-    async def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
+    def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
         """Send one event to every socket in `room`; return how many sockets it went to.
         `now`: write it to each idle websocket at once (no burst is behind it)."""
 
-    async def to_socket(self, sid: str, event: str, message: Message) -> bool:
+    def to_socket(self, sid: str, event: str, message: Message) -> bool:
         """Send one event to one socket; False if it is gone."""
 
 
@@ -58,12 +63,12 @@ class DirectSender:
             ).encode()
         return eio_packet.Packet(eio_packet.MESSAGE, data=encoded)
 
-    async def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
+    def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
         members = self._server.manager.rooms.get(NAMESPACE, {}).get(room)
         if not members:
             return 0
-        # snapshot the room before the first write: the loop is never left in between anyway
-        recipients = list(members._fwdm.values())
+        # the room's Engine.IO sids (its values); nothing below can change the room
+        recipients = list(members.values())
         engine_sockets = self._server.eio.sockets
         pushed = self._encode(event, message)
         # the Engine.IO frame text, once for the whole room (written as is by `send_now`)
@@ -71,18 +76,18 @@ class DirectSender:
         sent = 0
         for eio_sid in recipients:
             engine_socket = engine_sockets.get(eio_sid)
-            if engine_socket is not None and not engine_socket.closed:
-                if now and isinstance(engine_socket, GatewaySocket):
-                    await engine_socket.send_now(pushed, frame)
+            if isinstance(engine_socket, GatewaySocket) and not engine_socket.closed:
+                if now:
+                    engine_socket.send_now(pushed, frame)
                 else:
-                    await engine_socket.send(pushed)
+                    engine_socket.enqueue(pushed)
                 sent += 1
         return sent
 
-    async def to_socket(self, sid: str, event: str, message: Message) -> bool:
+    def to_socket(self, sid: str, event: str, message: Message) -> bool:
         eio_sid = self._server.manager.eio_sid_from_sid(sid, NAMESPACE)
         engine_socket = self._server.eio.sockets.get(eio_sid) if eio_sid else None
-        if engine_socket is None or engine_socket.closed:
+        if not isinstance(engine_socket, GatewaySocket) or engine_socket.closed:
             return False
-        await engine_socket.send(self._encode(event, message))
+        engine_socket.enqueue(self._encode(event, message))
         return True

@@ -1,5 +1,7 @@
 """python-socketio's AsyncServer with what stock gets wrong for a public gateway.
 
+(No log line here names a session id: a long-polling sid is a bearer credential.)
+
 - A client's event named `connect` or `disconnect` would run the application's lifecycle
   handlers; here such events, and event names that are not strings, are answered like any
   unknown event.
@@ -7,7 +9,14 @@
 - Engine.IO polls are batched within what python-engineio's client accepts.
 - Pings: python-engineio sleeps in a task per socket until the next ping is due, and that
   task (holding the socket) outlives a closed socket by up to the ping interval; here each
-  socket keeps a due time, and one sweep per server sends the pings that are due.
+  socket keeps a due time, and one sweep per server sends the pings that are due and closes
+  the sockets whose ping went unanswered. Stock checks the ping timeout on every send and
+  closes the socket there, inside whatever was sending: a fan-out would then wait for one
+  socket's teardown. Here sending never waits (see `GatewaySocket.enqueue`).
+- A long-polling session is bound to the client address of its handshake: a request with its
+  sid from another address closes it (a leaked sid is not a session).
+- A long-polling POST carries as many packets as fit in the transport limit (stock refuses
+  more than 16 with a logged traceback and a `200 OK`, dropping them all).
 
 These override private methods: python-socketio is pinned to 5.x and the tests cover each.
 """
@@ -38,11 +47,15 @@ class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
         self,
         refuse: Callable[[Any, str], Awaitable[dict[str, Any]]],
         on_protocol_violation: Callable[[], None],
+        outbound_limit: int,
+        on_over_limit: Callable[[GatewaySocket], None],
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._refuse = refuse
         self._on_protocol_violation = on_protocol_violation
+        self._outbound_limit = outbound_limit
+        self._on_over_limit = on_over_limit
 
     async def _handle_event_internal(
         self, server: Any, sid: str, eio_sid: str, data: list[Any], namespace: str, id: Any
@@ -71,7 +84,7 @@ class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
             await self._protocol_violation(eio_sid, str(error))
 
     async def _protocol_violation(self, eio_sid: str, why: str) -> None:
-        logger.info("%s: not a Socket.IO packet of this protocol, closing: %.200s", eio_sid, why)
+        logger.info("not a Socket.IO packet of this protocol, closing: %.200s", why)
         self._on_protocol_violation()
         await self.eio.disconnect(eio_sid)
 
@@ -83,27 +96,53 @@ class GatewayServer(socketio.AsyncServer):  # type: ignore[misc]
         if eio_socket is not None and not eio_socket.upgraded:
             eio_socket.queue.put_nowait(None)
 
-    async def send_due_pings(self) -> int:
-        """Ping every socket whose ping is due (the sweep every second); return how many."""
+    async def heartbeat(self) -> int:
+        """The sweep every second: ping every socket whose ping is due, and close every
+        socket whose last ping went unanswered for the ping timeout. Return how many sockets
+        were pinged or closed."""
         now = time.monotonic()
-        pinged = 0
+        wall = time.time()
+        touched = 0
         for engine_socket in list(self.eio.sockets.values()):
+            if engine_socket.closing or engine_socket.closed:
+                continue
+            last_ping = engine_socket.last_ping
+            if last_ping and wall - last_ping > self.eio.ping_timeout:
+                logger.info("ping timeout, closing a socket")
+                await engine_socket.close(reason=self.eio.reason.PING_TIMEOUT)
+                touched += 1
+                continue
             due = getattr(engine_socket, "ping_due", math.inf)
-            if due <= now and not engine_socket.closing and not engine_socket.closed:
+            if due <= now:
                 engine_socket.ping_due = math.inf
                 # what python-engineio's own `_send_ping` does once its sleep ends
-                engine_socket.last_ping = time.time()
-                await engine_socket.send(engineio_packet.Packet(engineio_packet.PING))
-                pinged += 1
-        return pinged
+                engine_socket.last_ping = wall
+                engine_socket.enqueue(engineio_packet.Packet(engineio_packet.PING))
+                touched += 1
+        return touched
 
     async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
         # python-engineio builds its sockets itself; give each one our poll (see below).
         engine_socket = self.eio.sockets.get(eio_sid)
         if engine_socket is not None and type(engine_socket) is AsyncSocket:
             engine_socket.__class__ = GatewaySocket
+            engine_socket.address = client_address(environ)
+            engine_socket.outbound_limit = self._outbound_limit
+            engine_socket.on_protocol_violation = self._on_protocol_violation
+            engine_socket.on_over_limit = self._on_over_limit
         return await super()._handle_eio_connect(eio_sid, environ)
 
+
+def client_address(environ: dict[str, Any]) -> str | None:
+    """The client's address as the ASGI server reports it (behind a trusted proxy, uvicorn's
+    `FORWARDED_ALLOW_IPS` makes it the forwarded one)."""
+    scope = environ.get("asgi.scope") or {}
+    client = scope.get("client")
+    return str(client[0]) if client else environ.get("REMOTE_ADDR")
+
+
+# The heartbeat sweep's period, at most: a ping goes out at most this long after it is due.
+HEARTBEAT_INTERVAL = 1.0
 
 # python-engineio's clients refuse a polling payload of more than 16 packets.
 MAX_PACKETS_PER_POLL = 16
@@ -127,6 +166,16 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
       replays, bursts) queues for the writer, whose back-to-back writes to one socket the
       kernel coalesces (TCP autocorking): under a burst that beats a write per packet
       interleaved across sockets by 2x (bench/fanout.py).
+    - Sending never suspends the sender (`enqueue` and `send_now` are plain functions): a
+      fan-out loop goes through every recipient in one step of the event loop, so the rooms
+      it read are the rooms at the moment of each write, and no socket's state (a ping
+      timeout, a teardown) can hold it. Ping timeouts are the heartbeat sweep's to act on.
+    - The bytes queued are counted on every enqueue: past `outbound_limit` the socket is
+      marked `over_limit`, nothing more is queued for it (so nothing after a dropped packet
+      can reach the client), and `on_over_limit` has it cut.
+    - `handle_get_request` / `handle_post_request` (long-polling and the upgrade) refuse a
+      request from another client address than the handshake's, and a POST carries any
+      number of packets within the transport limit.
     """
 
     _websocket: Any = None  # the ASGI websocket while the writer runs
@@ -137,6 +186,13 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
     ping_due = math.inf
     last_ping: float | None
     connected: bool
+    # set by GatewayServer when the socket is made
+    address: str | None = None
+    outbound_limit = 4 * 1024 * 1024
+    on_protocol_violation: Callable[[], None] = staticmethod(lambda: None)
+    on_over_limit: Callable[[GatewaySocket], None] = staticmethod(lambda socket: None)
+    queued_bytes = 0
+    over_limit = False
 
     def schedule_ping(self) -> None:
         # only once the previous ping was answered, as python-engineio does
@@ -145,17 +201,30 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
             self.ping_due = time.monotonic() + self.server.ping_interval
 
     async def send(self, pkt: Any) -> None:
-        # stock, without its log line per packet
-        if await self.check_ping_timeout():
-            await self.queue.put(pkt)
+        # Stock checks the ping timeout here and closes the socket inside the caller.
+        if self.closed:
+            raise engineio_exceptions.SocketIsClosedError()
+        self.enqueue(pkt)
 
-    async def send_now(self, pkt: Any, encoded: str) -> None:
+    def enqueue(self, pkt: Any) -> None:
+        """Queue `pkt` for the writer (or the next poll); never suspends."""
+        if self.over_limit:
+            return
+        size = _weight(pkt)
+        if self.queued_bytes and self.queued_bytes + size > self.outbound_limit:
+            self.over_limit = True
+            self.on_over_limit(self)
+            return
+        self.queued_bytes += size
+        self.queue.put_nowait(pkt)
+
+    def send_now(self, pkt: Any, encoded: str) -> None:
         """`encoded` is `pkt.encode()`, made once by the caller for every recipient."""
-        if not await self.check_ping_timeout():
+        if self.closed:
             return
         websocket = self._websocket
-        if websocket is None or self._writer_busy or not self.queue.empty() or self.closed:
-            await self.queue.put(pkt)
+        if websocket is None or self._writer_busy or not self.queue.empty():
+            self.enqueue(pkt)
             return
         writing = websocket.send(encoded)
         try:
@@ -169,6 +238,63 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
         GatewaySocket.paused_writes += 1
         self._writer_busy = True
         self.queue.put_nowait(_Unfinished(writing, waiting))
+
+    async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        """Close at the Engine.IO level (the client sees `transport close`, not a namespace
+        disconnect): the disconnect handlers run now, the close packet is queued unless
+        `abort`, and the writer ends after it, closing the websocket, whether or not the
+        client reads. Never waits for the queue to drain (stock's `wait`): a client that
+        reads nothing would hold whoever closes it forever."""
+        await super().close(wait=False, abort=abort, reason=reason)
+        self.queue.put_nowait(None)
+
+    def _taken(self, pkt: Any) -> None:
+        """`pkt` left the queue's weight: written, or handed to a polling response."""
+        if pkt is not None:
+            self.queued_bytes = max(0, self.queued_bytes - _weight(pkt))
+
+    def _check_client(self, environ: dict[str, Any]) -> None:
+        if client_address(environ) != self.address:
+            logger.info("a polling request from another client address; closing its session")
+            self.on_protocol_violation()
+            # python-engineio answers 400 and closes the session
+            raise engineio_exceptions.EngineIOError()
+
+    async def handle_get_request(self, environ: dict[str, Any]) -> Any:
+        self._check_client(environ)
+        answer = await super().handle_get_request(environ)
+        if isinstance(answer, list):
+            for sent in answer:  # handed to the response
+                self._taken(sent)
+        return answer
+
+    async def handle_post_request(self, environ: dict[str, Any]) -> None:
+        self._check_client(environ)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= self.server.max_http_buffer_size:
+            self.on_protocol_violation()
+            raise engineio_exceptions.ContentTooLongError()
+        try:
+            # a body announced and not sent must not hold the request
+            async with asyncio.timeout(self.server.ping_timeout):
+                body = await environ["wsgi.input"].read(length)
+            text = body.decode()
+            packets = (
+                [engineio_packet.Packet(encoded_packet=part) for part in text.split("\x1e")]
+                if text
+                else []
+            )
+        except (TimeoutError, ValueError, TypeError, KeyError, IndexError) as error:
+            logger.info("not an Engine.IO payload, closing: %.200s", error)
+            self.on_protocol_violation()
+            raise engineio_exceptions.EngineIOError() from None
+        for received in packets:
+            # a type the server does not take from clients is ignored, as over websocket
+            with contextlib.suppress(engineio_exceptions.UnknownPacketError):
+                await self.receive(received)
 
     async def poll(self) -> list[Any]:
         try:
@@ -205,7 +331,9 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
             self.connected = True
             self.upgraded = True
         writer = asyncio.create_task(self._write(ws), name=f"engineio-writer-{self.sid}")
-        read_timeout = self.server.ping_interval + self.server.ping_timeout
+        # a backstop: the heartbeat closes a socket that stops answering pings, but its pings
+        # go out up to a sweep later than due, so a healthy client may be that much later
+        read_timeout = self.server.ping_interval + self.server.ping_timeout + HEARTBEAT_INTERVAL
         while not self.closed:
             try:
                 async with asyncio.timeout(read_timeout):
@@ -217,7 +345,7 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
             try:
                 received = engineio_packet.Packet(encoded_packet=frame)
             except (ValueError, TypeError, KeyError, IndexError) as error:
-                logger.info("%s: not an Engine.IO packet, closing: %.200s", self.sid, error)
+                logger.info("not an Engine.IO packet, closing: %.200s", error)
                 break
             try:
                 await self.receive(received)
@@ -226,7 +354,7 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
             except engineio_exceptions.UnknownPacketError:
                 pass  # a type the server does not take from clients (noop, ping): ignored
             except Exception:
-                logger.exception("%s: error handling a packet", self.sid)
+                logger.exception("error handling a packet")
         await self.queue.put(None)  # lets the writer finish and close the websocket
         await writer
         await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
@@ -241,7 +369,7 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
                     self.upgrading = False
                     return False
                 await ws.send(engineio_packet.Packet(engineio_packet.PONG, data="probe").encode())
-                await self.queue.put(engineio_packet.Packet(engineio_packet.NOOP))  # ends a poll
+                self.enqueue(engineio_packet.Packet(engineio_packet.NOOP))  # ends a poll
                 upgrade = await ws.wait()
         except (Exception, asyncio.CancelledError):
             self.upgrading = False
@@ -270,6 +398,7 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
                             await queued
                         else:
                             await ws.send(queued.encode())
+                        self._taken(queued)  # weighed until written, not until dequeued
                 except Exception:
                     break
                 self._writer_busy = False
@@ -278,6 +407,13 @@ class GatewaySocket(AsyncSocket):  # type: ignore[misc]
             self._writer_busy = False
         with contextlib.suppress(Exception):
             await ws.close()
+
+
+def _weight(pkt: Any) -> int:
+    """What a queued packet holds, in bytes (a close marker or an unfinished write: nothing
+    more than its object)."""
+    data = getattr(pkt, "data", None)
+    return len(data) if isinstance(data, str | bytes) else 64
 
 
 class _Unfinished:

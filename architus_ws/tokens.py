@@ -19,11 +19,16 @@ class InvalidToken(Exception):
     """Missing, malformed, badly signed, expired, or for another issuer/audience."""
 
 
+# 9999-12-31T23:59:59Z and a second: every `exp` the answer (ISO 8601) and the expiry timer
+# can carry is before it.
+_LAST_EXP = 253402300800
+
+
 class _ClaimsPayload(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     sub: Snowflake
-    exp: float
+    exp: Annotated[float, Field(gt=0, lt=_LAST_EXP, allow_inf_nan=False)]
     guilds: dict[Snowflake, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
 
 

@@ -10,6 +10,7 @@ import socketio
 
 from architus_ws.config import RateLimit
 from tests.conftest import RunningGateway, settings, start_gateway, token
+from tests.raw_socket import RawSocket
 
 
 async def attempt(url: str, auth: Any = None) -> tuple[socketio.AsyncClient, list[Any]]:
@@ -87,4 +88,21 @@ async def test_idle_anonymous_sockets_are_closed_elevated_ones_kept() -> None:
         assert "architus_idle_anonymous_closed_total 1.0" in metrics
     finally:
         await close_all(clients)
+        await running.stop()
+
+
+async def test_an_idle_anonymous_websocket_is_closed_not_only_its_namespace() -> None:
+    """Leaving the namespace alone would keep the websocket (and its Engine.IO session, which
+    admission counts) open for as long as the client answers pings."""
+    running: RunningGateway = await start_gateway(settings(idle_anonymous_seconds=0.4))
+    try:
+        idler = await RawSocket.open(running.url)
+        frames = []
+        async with asyncio.timeout(5):
+            while (frame := await idler.next_packet()) is not None:
+                frames.append(frame)  # pings are answered: only the idle rule can close it
+        assert idler.closed
+        assert frames[-1:] == ["1"]  # Engine.IO close, not a namespace disconnect (41)
+        assert running.gateway.server.eio.sockets == {}
+    finally:
         await running.stop()

@@ -6,11 +6,13 @@ import asyncio
 import time
 from datetime import datetime
 
+import jwt
+
 from architus_sdk.wire import ElevationData, Permission
 from architus_ws import rooms
 from bot_bridge.publisher import Publisher
 from tests.architus_ws.test_spectate import GUILD, OTHER_GUILD, entry
-from tests.conftest import ClientFactory, RunningGateway, token
+from tests.conftest import SECRET, ClientFactory, RunningGateway, token
 
 ALL = int(sum(Permission))
 
@@ -184,3 +186,17 @@ async def test_renewal_before_expiry_is_seamless(
 
     await publisher.upsert(GUILD, member("5").type, member("5").data)
     await client.wait_for(lambda c: len(c.received("log_pool")) == 1)
+
+
+async def test_a_far_exp_token_is_a_401_and_changes_nothing(
+    gateway: RunningGateway, connect: ClientFactory
+) -> None:
+    client = await connect(gateway.url)
+    sid = client.sio.get_sid()
+    for exp in (1e300, 10**30, 253402300800):
+        far = jwt.encode({"sub": "5", "exp": exp, "guilds": {GUILD: ALL}}, SECRET, "HS256")
+        ack = await client.call("request_elevation", {"token": far})
+        assert ack["error"]["code"] == 401, ack
+        assert rooms_of(gateway, sid) == {sid}
+        ack = await client.call("spectate", {"guild_id": GUILD})
+        assert ack["error"]["code"] == 401, ack

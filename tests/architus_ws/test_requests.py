@@ -196,3 +196,17 @@ async def test_a_bug_answers_500_with_a_correlation_id(
     assert "ZeroDivisionError" in caplog.text
     assert client.sio.connected
     assert (await client.call("request_elevation", {"token": token()}))["ok"] is True
+
+
+async def test_unknown_events_are_charged_to_the_request_budget(connect: ClientFactory) -> None:
+    """A flood of names that exist nowhere costs the sender its budget like any request."""
+    running = await start_gateway(settings(request_rate=RateLimit(5, 100)))
+    try:
+        client = await connect(running.url)
+        answers = [await client.call(name, {}) for name in ("nope", "connect", "x", "y", "z")]
+        assert [error_of(a) for a in answers] == [(404, "unknown_event")] * 5
+        assert error_of(await client.call("nope", {})) == (429, "rate_limited")
+        assert error_of(await client.call("disconnect", {})) == (429, "rate_limited")
+        assert error_of(await client.call("demote")) == (429, "rate_limited")
+    finally:
+        await running.stop()

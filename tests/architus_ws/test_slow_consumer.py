@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +19,9 @@ from architus_ws.config import RateLimit
 from architus_ws.feeds import BURST_INTERVAL
 from architus_ws.server import GatewaySocket
 from bot_bridge.bus import Bus
+from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
+from bot_bridge.simulation import SimulatedGuild
 from tests.architus_ws.test_spectate import entry
 from tests.conftest import ClientFactory, GatewayProcess, settings, start_gateway, token
 from tests.raw_socket import RawSocket
@@ -153,3 +156,57 @@ async def test_a_reader_that_pauses_gets_everything_in_order_once_it_reads_again
         assert float(line.split()[-1]) >= 1, line
     finally:
         await running.stop()
+
+
+async def test_large_answers_left_unread_are_weighed_and_cut(redis_url: str) -> None:
+    """Not only pushes: a few dozen 1 MB pool pages asked for and never read are weighed by
+    bytes as they queue (however few they are), and the socket is cut at the limit."""
+    gateway = GatewayProcess(redis_url, ARCHITUS_OUTBOUND_LIMIT_BYTES=str(1024 * 1024))
+    await gateway.start()
+    try:
+        await cut_for_unread_answers(gateway, redis_url)
+    finally:
+        await gateway.kill()
+
+
+async def cut_for_unread_answers(gateway: GatewayProcess, redis_url: str) -> None:
+    bus, mirror = Bus(redis_url), mirror_for(redis_url)
+    await bus.connect()
+    guild = SimulatedGuild(GUILD, rng=random.Random(1))
+    guild.seed(5000)
+    await guild.publish_seed(Publisher(bus, mirror))
+    await bus.disconnect()
+    await mirror.disconnect()
+    host, port = gateway.url.removeprefix("http://").split(":")
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect((host, int(port)))
+    ws = await websockets.connect(
+        f"ws://{host}:{port}/socket.io/?EIO=4&transport=websocket",
+        sock=raw,
+        max_queue=1,
+        max_size=None,
+        compression=None,
+    )
+    assert (await ws.recv()).startswith("0")
+    await ws.send("40" + json.dumps({"token": token(guilds={GUILD: 0x2})}))
+    assert (await ws.recv()).startswith("40")
+    page = {"type": "member", "guild_id": GUILD, "all": True, "limit": 5000}
+    for n in range(60):  # ~60 MB of answers; stock weighed no queue shorter than 64
+        await ws.send(f"42{n}" + json.dumps(["pool", page]))
+    async with asyncio.timeout(60):
+        while True:
+            async with aiohttp.ClientSession() as http, http.get(gateway.url + "/metrics") as got:
+                metrics = await got.text()
+            if "architus_slow_consumers_cut_total 1.0" in metrics:
+                break
+            await asyncio.sleep(0.1)
+    await ws.close()
+    answered = next(
+        float(line.split()[-1])
+        for line in metrics.splitlines()
+        if line.startswith('architus_requests_total{code="200",event="pool"}')
+    )
+    # Cut once 1 MiB (one page) waited, plus what the kernel's buffers took (~5 MB here), not
+    # after most had been built and queued.
+    assert answered <= 10, answered

@@ -163,3 +163,11 @@ async def test_tokens_are_never_logged(caplog: pytest.LogCaptureFixture) -> None
     for candidate in (good, expired, forged):
         signature = candidate.rsplit(".", 1)[1]
         assert signature not in caplog.text
+
+
+@pytest.mark.parametrize("exp", [1e300, 10**30, 253402300800, float("inf")])
+def test_an_exp_past_the_year_9999_is_refused(exp: float) -> None:
+    """Such an `exp` cannot be answered (an ISO 8601 date) nor timed: refused as a claim."""
+    far = jwt.encode({"sub": "1", "exp": exp, "guilds": {"7": 2}}, SECRET, algorithm="HS256")
+    with pytest.raises(InvalidToken, match="exp"):
+        verifier().verify(far)
