@@ -1,0 +1,134 @@
+"""What the transport relies on in uvicorn and python-socketio, read from their installed
+source: these fail when an upgrade changes it (the versions are pinned exactly)."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import engineio.packet
+import socketio
+import uvicorn
+import uvicorn.protocols.http.h11_impl as h11_impl
+
+from architus_ws.transport.socketio_engine import EngineIOAdapter
+from architus_ws.transport.upgrade import EngineUpgrade
+
+HTTP_PROTOCOLS = ["h11_impl", "httptools_impl", "zttp_impl"]
+
+
+def _function(path: Path, class_name: str | None, name: str) -> ast.FunctionDef:
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and class_name not in (None, node.name):
+            continue
+        if isinstance(node, ast.ClassDef) or class_name is None:
+            for item in ast.walk(node):
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == name:
+                    assert isinstance(item, ast.FunctionDef)
+                    return item
+    raise AssertionError(f"{name} not in {path}")
+
+
+def test_uvicorn_hands_upgrades_over_as_the_seam_expects() -> None:
+    """`ws_protocol_class(config=, server_state=, app_state=)`, then `connection_made`,
+    `transport.set_protocol`, `data_received(<request>)`, in that order, in every HTTP
+    protocol uvicorn ships."""
+    folder = Path(h11_impl.__file__).parent
+    for module in HTTP_PROTOCOLS:
+        handover = _function(folder / f"{module}.py", None, "handle_websocket_upgrade")
+        calls = sorted(
+            (
+                (node.func.attr, node)
+                for node in ast.walk(handover)
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            ),
+            key=lambda named: (named[1].lineno, named[1].col_offset),
+        )
+        names = [name for name, _ in calls]
+        made = next(call for name, call in calls if name == "ws_protocol_class")
+        assert not made.args, module
+        assert sorted(keyword.arg or "**" for keyword in made.keywords) == [
+            "app_state",
+            "config",
+            "server_state",
+        ], module
+        order = [
+            names.index(name)
+            for name in ("ws_protocol_class", "connection_made", "set_protocol", "data_received")
+        ]
+        assert order == sorted(order), (module, names)
+    # and our class takes exactly those keywords
+    parameters = inspect.signature(EngineUpgrade).parameters
+    assert list(parameters) == ["config", "server_state", "app_state"]
+
+
+def test_uvicorn_config_takes_a_protocol_class_as_ws() -> None:
+    source = inspect.getsource(uvicorn.Config.load)
+    assert "self.ws_protocol_class = self.ws" in source
+
+
+def _eio_attributes(source: str) -> set[str]:
+    """Every `X` in `self.eio.X` / `self.server.eio.X` / `server.eio.X`."""
+    used: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "eio"
+        ):
+            used.add(node.attr)
+    return used
+
+
+# python-socketio's server side; its clients, WSGI/Tornado glue and the admin UI
+# (`instrument()`, which reaches into python-engineio's privates) are not used
+SERVER_MODULES = [
+    "async_server.py",
+    "base_server.py",
+    "async_manager.py",
+    "base_manager.py",
+    "manager.py",
+    "async_pubsub_manager.py",
+    "async_redis_manager.py",
+    "async_namespace.py",
+    "base_namespace.py",
+]
+
+
+def test_the_adapter_has_all_python_socketio_uses() -> None:
+    folder = Path(socketio.__file__).parent
+    used: set[str] = set()
+    for module in SERVER_MODULES:
+        path = folder / module
+        if path.exists():
+            used |= _eio_attributes(path.read_text())
+    # `@eio.on` inside a docstring example is not code
+    assert used <= EngineIOAdapter.SOCKETIO_USES, used - EngineIOAdapter.SOCKETIO_USES
+    public = {name for name in vars(EngineIOAdapter) if not name.startswith("_")}
+    assert public - {"SOCKETIO_USES"} == EngineIOAdapter.SOCKETIO_USES
+
+
+def test_python_socketio_builds_its_engine_through_the_one_override() -> None:
+    source = (Path(socketio.__file__).parent / "base_server.py").read_text()
+    assert "self.eio = self._engineio_server_class()(**engineio_options)" in source
+    events = {
+        call.args[0].value
+        for call in ast.walk(ast.parse(source))
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "on"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+    }
+    assert events == {"connect", "message", "disconnect"}
+    init = inspect.signature(EngineIOAdapter).parameters
+    # what base_server passes: the user's keywords plus these
+    assert {"logger", "json", "async_handlers"} <= set(init)
+
+
+def test_engineio_packets_encode_as_the_adapter_sends_them() -> None:
+    """python-socketio's manager hands `send_packet` python-engineio `Packet`s."""
+    assert engineio.packet.Packet(engineio.packet.MESSAGE, "x").encode() == "4x"
+    assert engineio.packet.Packet(engineio.packet.MESSAGE, b"\x01").encode() == b"\x01"
