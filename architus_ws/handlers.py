@@ -237,6 +237,10 @@ class RequestHandlers:
                     missed = None
                 if missed is None or feed.epoch != resume.epoch:
                     return False, replayed
+                if session.closed:
+                    # the client gave up waiting (it will resume elsewhere): replaying on into
+                    # a closed socket would only take CPU from everyone else
+                    return False, replayed
                 for event in missed:
                     if event.seq > target:
                         break

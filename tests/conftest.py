@@ -283,12 +283,16 @@ class GatewayProcess:
             "error",
             env=self.env,
         )
-        async with asyncio.timeout(20):
+        # Ready is the port answering; on a busy machine a start can take long, so the limit
+        # is only there to end a test whose process hangs (one that exits fails at once).
+        async with asyncio.timeout(90):
             while True:
                 with contextlib.suppress(OSError):
                     _, writer = await asyncio.open_connection("127.0.0.1", self.port)
                     writer.close()
                     return
+                if self.process.returncode is not None:
+                    raise AssertionError(f"architus-ws serve exited with {self.process.returncode}")
                 await asyncio.sleep(0.05)
 
     async def kill(self) -> None:
