@@ -41,6 +41,8 @@ class Engine:
         self.websockets = 0  # open websocket connections of this server, sessions or not
         self.violations = 0
         self.slow_consumers = 0
+        # times a websocket's transport asked us to stop writing (its reader is behind)
+        self.paused_writes = 0
         self._handlers: dict[str, Callable[..., Awaitable[None] | None] | None] = {
             "connect": on_connect,
             "message": on_message,
@@ -189,8 +191,14 @@ class Engine:
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._reap)
         return task
+
+    def _reap(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # an upper layer's background work failed: logged here, not at garbage collection
+            logger.error("a background task failed", exc_info=error)
 
     # -- counted --------------------------------------------------------------------------
 

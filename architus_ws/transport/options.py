@@ -46,6 +46,9 @@ class EngineOptions:
     inbox_limit: int = 64
     allow_polling: bool = True
     allow_websocket: bool = True
+    # False: binary messages (a binary websocket frame, a `b…` polling packet) are protocol
+    # violations that close the session, for an upper layer that speaks text only
+    binary: bool = True
     # headers a session keeps for the upper layer (lower-case); the rest is dropped
     kept_headers: tuple[str, ...] = ("origin", "cookie")
     admission: Admission | None = None

@@ -55,7 +55,13 @@ async def handle(engine: Engine, scope: Scope, receive: Receive, send: Send) -> 
         await _open(engine, scope, headers, query_string, send, cors)
         return
     session = engine.sessions[sid]
-    if session.expired(asyncio.get_running_loop().time()):
+    if _client_address(scope) != session.address:
+        # a leaked sid is not a session: it is given up rather than shared (its owner
+        # reconnects), and nothing queued for it goes to the other address
+        engine.violation("a session's request from another client address")
+        session.close(Reason.TRANSPORT_ERROR)
+        await refuse(send, errors.BAD_REQUEST, cors)
+    elif session.expired(asyncio.get_running_loop().time()):
         session.close(Reason.PING_TIMEOUT)  # the sweep has not come by yet
         await refuse(send, errors.UNKNOWN_SID, cors)
     elif method == "GET":
@@ -72,9 +78,8 @@ async def _open(
     send: Send,
     cors: list[tuple[bytes, bytes]],
 ) -> None:
-    client = scope.get("client")
     kept = {name: headers[name] for name in engine.options.kept_headers if name in headers}
-    session = engine.open(str(client[0]) if client else None, kept or None, query_string)
+    session = engine.open(_client_address(scope), kept or None, query_string)
     if isinstance(session, Refusal):
         await refuse(send, session, cors)
         return
@@ -162,10 +167,20 @@ async def _post(
         session.close(Reason.TRANSPORT_ERROR)
         await refuse(send, errors.BAD_REQUEST, cors)
         return
+    if not engine.options.binary and any(isinstance(data, bytes) for _, data in received):
+        engine.violation("binary message")
+        session.close(Reason.TRANSPORT_ERROR)
+        await refuse(send, errors.BAD_REQUEST, cors)
+        return
     now = asyncio.get_running_loop().time()
     for kind, data in received:
         session.receive(kind, data, now)
     await _respond(send, 200, b"ok", b"text/html", cors)
+
+
+def _client_address(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 async def refuse(send: Send, refusal: Refusal, cors: list[tuple[bytes, bytes]]) -> None:

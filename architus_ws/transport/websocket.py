@@ -96,6 +96,7 @@ class WebSocketConnection(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self._paused = True
+        self._engine.paused_writes += 1
 
     def resume_writing(self) -> None:
         self._paused = False
@@ -178,14 +179,18 @@ class WebSocketConnection(asyncio.Protocol):
         if sid is None:
             kept = engine.options.kept_headers
             kept_headers = {name: headers[name] for name in kept if name in headers} or None
-            peer = self._transport.get_extra_info("peername")
-            address = str(peer[0]) if peer else None
-            session = engine.open(address, kept_headers, query_string)
+            session = engine.open(_peer_address(self._transport), kept_headers, query_string)
             if isinstance(session, Refusal):
                 self._refuse(session)
                 return
         else:
             session = engine.sessions[sid]  # check_request made sure it is there
+            if _peer_address(self._transport) != session.address:
+                # a leaked sid is not a session: it is given up rather than shared
+                engine.violation("a session's request from another client address")
+                session.close(Reason.TRANSPORT_ERROR)
+                self._refuse(errors.BAD_REQUEST)
+                return
         response = self._conn.accept(request)
         self._conn.send_response(response)
         self._flush()  # the 101 goes before any packet
@@ -233,10 +238,10 @@ class WebSocketConnection(asyncio.Protocol):
             return
         now = asyncio.get_running_loop().time()
         if not text:
-            if self._state == _OPEN:
+            if self._state == _OPEN and self._engine.options.binary:
                 session.receive(packets.MESSAGE, data, now)
             else:
-                self._violation(session, "binary during the upgrade")
+                self._violation(session, "binary message")
             return
         try:
             kind, payload = packets.decode_text(data.decode())
@@ -261,3 +266,8 @@ class WebSocketConnection(asyncio.Protocol):
             self._session = None
             session.transport_lost(self)
             self.close()
+
+
+def _peer_address(transport: asyncio.Transport) -> str | None:
+    peer = transport.get_extra_info("peername")
+    return str(peer[0]) if peer else None
