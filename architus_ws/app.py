@@ -1,4 +1,12 @@
-"""The ASGI application: Socket.IO at /socket.io/, Quart for everything else."""
+"""The application: Socket.IO at /socket.io/ on the transport of our own, Quart for everything
+else.
+
+uvicorn runs it with `ws="architus_ws.transport.upgrade:EngineUpgrade"` (`UVICORN_WS`): the
+websocket upgrades under /socket.io/ become the engine's `asyncio.Protocol` connections, and
+every other request, long-polling included, is ASGI through `EngineApp`. The upgrade class
+finds the engine in `mounts` (the process's `MOUNTS` unless told otherwise: two gateways in
+one process, as in tests, each need mounts of their own and `upgrade_protocol(mounts)`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,6 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 
-import socketio
 from quart import Quart
 
 from architus_ws.access_log import AccessLog, ASGIApp
@@ -15,6 +22,8 @@ from architus_ws.config import Settings
 from architus_ws.gateway import Gateway
 from architus_ws.http import routes
 from architus_ws.metrics_listener import MetricsListener
+from architus_ws.transport.asgi import EngineApp
+from architus_ws.transport.upgrade import MOUNTS, Mounts
 from bot_bridge.bus import Bus
 
 logger = logging.getLogger(__name__)
@@ -23,12 +32,25 @@ logger = logging.getLogger(__name__)
 # client that stopped reading holds a write.
 STOP_TIMEOUT = 3.0
 
+# uvicorn's `ws`: by import string, so that each worker of `--workers N` imports it
+UVICORN_WS = "architus_ws.transport.upgrade:EngineUpgrade"
+
+
+class GatewayApp(EngineApp):
+    """The engine's ASGI side in front of Quart, with the gateway they serve."""
+
+    def __init__(self, gateway: Gateway, quart: Quart, mounts: Mounts) -> None:
+        super().__init__(quart, gateway.engine, mounts=mounts)
+        self.gateway = gateway
+        self.quart = quart
+
 
 def create_app(
     settings: Settings,
     bus: Bus | None = None,
     random_source: Callable[[], random.Random] = random.Random,
-) -> socketio.ASGIApp:
+    mounts: Mounts = MOUNTS,
+) -> GatewayApp:
     """Build the gateway. Starting and stopping follow the ASGI lifespan of the server."""
     gateway = Gateway(settings, bus, random_source)
     quart = Quart("architus_ws")
@@ -48,9 +70,7 @@ def create_app(
         quart.before_serving(listener.start)
         quart.after_serving(listener.stop)
     quart.after_serving(stop)
-    app = socketio.ASGIApp(gateway.server, other_asgi_app=quart)
-    app.gateway = gateway
-    return app
+    return GatewayApp(gateway, quart, mounts)
 
 
 def _full_metrics(gateway: Gateway) -> Callable[[], Awaitable[bytes]]:
@@ -61,9 +81,9 @@ def _full_metrics(gateway: Gateway) -> Callable[[], Awaitable[bytes]]:
     return render
 
 
-def served(app: socketio.ASGIApp) -> ASGIApp:
+def served(app: GatewayApp) -> ASGIApp:
     """The app as the server runs it: behind the access log when ARCHITUS_ACCESS_LOG is on."""
-    settings: Settings = app.gateway.settings
+    settings = app.gateway.settings
     return AccessLog(app) if settings.access_log else app
 
 

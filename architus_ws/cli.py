@@ -1,4 +1,4 @@
-"""`architus-ws serve` and `architus-ws token`."""
+"""`architus-ws serve`, `architus-ws token` and `architus-ws conformance`."""
 
 from __future__ import annotations
 
@@ -60,10 +60,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     token.add_argument("--ttl", type=float, default=3600, help="seconds until it expires")
     token.add_argument("--kid", help="sign with this key of ARCHITUS_JWT_KEYS")
 
+    conformance = commands.add_parser(
+        "conformance",
+        help="serve what the official Engine.IO and Socket.IO protocol test suites run "
+        "against (an echo server at /engine.io/, Socket.IO at /socket.io/)",
+    )
+    conformance.add_argument("--host", default="127.0.0.1")
+    conformance.add_argument("--port", type=int, default=3000)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
             _serve(args)
+        elif args.command == "conformance":
+            _conformance(args)
         else:
             print(_token(args))
     except ConfigError as error:
@@ -77,6 +87,8 @@ SHUTDOWN_GRACE = 2
 
 
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, object]:
+    from architus_ws.app import UVICORN_WS
+
     return {
         "host": args.host,
         "port": args.port,
@@ -85,8 +97,9 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, object]:
         # off: it prints query strings, which hold session ids (ARCHITUS_ACCESS_LOG instead)
         "access_log": False,
         "timeout_graceful_shutdown": SHUTDOWN_GRACE,
-        # permessage-deflate halves fan-out throughput; pushes are small JSON.
-        "ws_per_message_deflate": False,
+        # /socket.io/ websockets are the transport's own (no permessage-deflate: it halves
+        # fan-out throughput, and pushes are small JSON)
+        "ws": UVICORN_WS,
         "lifespan": "on",
     }
 
@@ -148,6 +161,14 @@ def _serve_workers(args: argparse.Namespace, environ: dict[str, str]) -> None:
         workers=args.workers,
         **_uvicorn_options(args),  # type: ignore[arg-type]
     )
+
+
+def _conformance(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from architus_ws.transport.conformance import serve_conformance
+
+    asyncio.run(serve_conformance(args.host, args.port))
 
 
 def _token(args: argparse.Namespace) -> str:

@@ -50,10 +50,12 @@ class Settings:
     transports: tuple[str, ...] = ("polling", "websocket")
     # bytes queued for one socket before it is cut off as a slow consumer
     outbound_limit: int = 4 * 1024 * 1024
-    # Engine.IO heartbeat, whole seconds (python-engineio drops fractions): a ping every
-    # `ping_interval`, and a socket that has not answered one for `ping_timeout` is closed
-    ping_interval: int = 25
-    ping_timeout: int = 20
+    # Engine.IO heartbeat, in seconds (fractions allowed): a ping every `ping_interval`, and
+    # a socket that has not answered one for `ping_timeout` is closed
+    ping_interval: float = 25.0
+    ping_timeout: float = 20.0
+    # an Engine.IO session with no Socket.IO connect within this is closed
+    connect_timeout: float = 10.0
     # an access log of our own (method, path without its query, status, time, address):
     # uvicorn's would print Engine.IO session ids, which are bearer credentials
     access_log: bool = False
@@ -106,6 +108,7 @@ class Settings:
             "outbound_limit": int(env.get("ARCHITUS_OUTBOUND_LIMIT_BYTES", 4 * 1024 * 1024)),
             "ping_interval": _seconds(env, "ARCHITUS_PING_INTERVAL", 25),
             "ping_timeout": _seconds(env, "ARCHITUS_PING_TIMEOUT", 20),
+            "connect_timeout": _seconds(env, "ARCHITUS_CONNECT_TIMEOUT", 10),
             "access_log": _flag(env, "ARCHITUS_ACCESS_LOG"),
             "metrics_address": _address(env, "ARCHITUS_METRICS_ADDRESS"),
         }
@@ -137,13 +140,13 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> RateLimit:
     return rate
 
 
-def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     try:
-        seconds = int(env.get(name) or default)
+        seconds = float(env.get(name) or default)
     except ValueError:
-        raise ConfigError(f"{name} is a whole number of seconds") from None
-    if seconds < 1:
-        raise ConfigError(f"{name} must be at least 1 second")
+        raise ConfigError(f"{name} is a number of seconds") from None
+    if not 0.05 <= seconds < float("inf"):
+        raise ConfigError(f"{name} must be at least 0.05 seconds")
     return seconds
 
 

@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import random
 import secrets
+from typing import TYPE_CHECKING
 
-import socketio
 from quart import Quart
 
 from architus_sdk.wire import Permission
@@ -16,15 +16,18 @@ from architus_ws.tokens import mint_token
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 
+if TYPE_CHECKING:
+    from architus_ws.app import GatewayApp
+
 DEMO_GUILD_ID = "607637793107345431"
 DEMO_USER_ID = "214037134477230080"
 DEMO_SECRET = secrets.token_urlsafe(32)
 
 
-def attach_demo(app: socketio.ASGIApp, rate: float = 2.0, members: int = 200) -> None:
+def attach_demo(app: GatewayApp, rate: float = 2.0, members: int = 200) -> None:
     """Run the simulated guild while the app serves, through the app's own bus."""
     gateway: Gateway = app.gateway
-    quart: Quart = app.other_asgi_app
+    quart: Quart = app.quart
     running: list[asyncio.Task[int]] = []
 
     async def start() -> None:

@@ -17,7 +17,6 @@ from architus_sdk.wire import ClientEvent, ErrorReason
 from architus_sdk.wire.codec import OrjsonCodec
 from architus_ws import payloads
 from architus_ws.admission import Admission
-from architus_ws.backpressure import SlowConsumers
 from architus_ws.config import Settings
 from architus_ws.elevation import Elevation
 from architus_ws.errors import RequestError, ok
@@ -28,11 +27,11 @@ from architus_ws.metrics import Metrics
 from architus_ws.pools import Pools
 from architus_ws.ratelimit import AddressBudgets
 from architus_ws.sender import NAMESPACE, DirectSender, Message
-from architus_ws.server import HEARTBEAT_INTERVAL, GatewayServer, GatewaySocket, client_address
 from architus_ws.session import Session
 from architus_ws.spectators import Spectators
-from architus_ws.sweeper import Sweeper
 from architus_ws.tokens import Claims, TokenVerifier
+from architus_ws.transport import Engine, EngineOptions
+from architus_ws.transport.socketio_engine import AsyncServer
 from bot_bridge.bus import Bus
 from bot_bridge.mirror import mirror_for
 from bot_bridge.responder import ResponseMaker
@@ -69,25 +68,35 @@ class Gateway:
         """`random_source` makes each interpret sandbox's generator (tests seed it)."""
         self.settings = settings
         self.bus = bus or Bus(settings.bus_url, settings.history)
-        self.server = GatewayServer(
-            refuse=self._refuse,
-            on_protocol_violation=lambda: self.metrics.protocol_violations.inc(),
-            outbound_limit=settings.outbound_limit,
-            on_over_limit=lambda socket: self.slow_consumers.cut_soon(socket),
-            async_mode="asgi",
-            json=OrjsonCodec,
-            cors_allowed_origins=list(settings.cors_origins) if settings.cors_origins else None,
-            max_http_buffer_size=settings.transport_limit,
-            transports=list(settings.transports),
-            ping_interval=settings.ping_interval,
-            ping_timeout=settings.ping_timeout,
-            # Each request awaits its own handler; one slow request must not hold the others.
-            async_handlers=True,
+        self.admission = Admission(settings.connect_rate, settings.sockets_per_address)
+        self.engine = Engine(
+            EngineOptions(
+                path="/socket.io/",
+                ping_interval=settings.ping_interval,
+                ping_timeout=settings.ping_timeout,
+                max_payload=settings.transport_limit,
+                # None: the page's own origin only (cross-site websocket hijacking)
+                allowed_origins=settings.cors_origins,
+                connect_timeout=settings.connect_timeout,
+                outbound_limit=settings.outbound_limit,
+                # a POST body announced and not sent is not waited for longer than this
+                body_timeout=min(settings.ping_timeout, 10.0),
+                allow_polling="polling" in settings.transports,
+                allow_websocket="websocket" in settings.transports,
+                # this protocol is JSON only: a binary message is a violation
+                binary=False,
+                admission=self.admission.sessions,
+                on_violation=self._protocol_violation,
+                on_slow_consumer=lambda: self.metrics.slow_consumers.inc(),
+            )
         )
+        # python-socketio on the engine. Each request awaits its own handler (its own task):
+        # one slow request must not hold the others.
+        self.server = AsyncServer(engine=self.engine, json=OrjsonCodec, async_handlers=True)
         self.sessions: dict[str, Session] = {}
-        self.sender = DirectSender(self.server)
+        self.sender = DirectSender(self.server, self.engine)
         self.feeds = Feeds(self.bus, self.sender, self._delivered)
-        self.metrics = Metrics(self.feeds.spectator_counts, lambda: GatewaySocket.paused_writes)
+        self.metrics = Metrics(self.feeds.spectator_counts, lambda: self.engine.paused_writes)
         spectators = Spectators(self.server, self.feeds)
         self.elevation = Elevation(self.server, spectators, self.metrics, settings.jwt_leeway)
         self.mirror = mirror_for(self.bus.url)
@@ -105,29 +114,21 @@ class Gateway:
             self._emit,
         )
         self.table = self.handlers.table()
-        self.admission = Admission(settings.connect_rate, settings.sockets_per_address)
         self.idle = IdleSockets(
             self.sessions,
             self._close_connection,
             settings.idle_anonymous_seconds,
             self.metrics.idle_closed.inc,
         )
-        self.heartbeat = Sweeper(
-            "heartbeat", min(HEARTBEAT_INTERVAL, settings.ping_interval / 4), self.server.heartbeat
-        )
-        self.slow_consumers = SlowConsumers(self.metrics.slow_consumers.inc)
         self.server.on("connect", self._on_connect)
         self.server.on("disconnect", self._on_disconnect)
         self.server.on("*", self._dispatch)
 
     async def start(self) -> None:
         await self.bus.connect()
-        self.heartbeat.start()
         self.idle.start()
 
     async def stop(self) -> None:
-        await self.slow_consumers.stop()
-        await self.heartbeat.stop()
         await self.idle.sweeper.stop()
         for sid in list(self.sessions):
             # at the Engine.IO level: the official clients reconnect (to another node) by
@@ -158,11 +159,27 @@ class Gateway:
         """Close a socket's whole connection, not only its namespace (which would leave the
         Engine.IO session, and the websocket, open)."""
         eio_sid = self.server.manager.eio_sid_from_sid(sid, NAMESPACE)
-        engine_socket = self.server.eio.sockets.get(eio_sid) if eio_sid else None
-        if isinstance(engine_socket, GatewaySocket) and not engine_socket.closing:
-            await engine_socket.close(reason=self.server.eio.reason.SERVER_DISCONNECT)
+        if eio_sid is not None:
+            self.engine.disconnect(eio_sid)
 
-    async def _on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    def _protocol_violation(self, why: str) -> None:
+        logger.info("closing a connection for what its client sent: %s", why)
+        self.metrics.protocol_violations.inc()
+
+    async def _on_connect(self, sid: str, *args: Any) -> dict[str, Any] | None:
+        """python-socketio calls this with `(sid, environ, auth)` for a Socket.IO CONNECT,
+        while the socket is still pending (not yet connected), and also for a client's event
+        named `connect` (a lifecycle name python-socketio routes to this handler, with the
+        client's arguments): that one, from a connected socket, is answered as an unknown
+        event."""
+        if self.server.manager.is_connected(sid, NAMESPACE):
+            return await self._refuse("connect", sid)
+        environ: dict[str, Any] = args[0]
+        auth = args[1] if len(args) > 1 else None
+        await self._connect(sid, environ, auth)
+        return None
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         session = Session.open(sid, client_address(environ), self.settings)
         try:
             claims = self._connect_claims(auth) or self._cookie_claims(environ)
@@ -205,10 +222,20 @@ class Gateway:
         morsel = cookies.get(name)
         return self.handlers.verify(morsel.value) if morsel is not None else None
 
-    async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
+    async def _on_disconnect(self, sid: str, *args: Any) -> dict[str, Any] | None:
         """Takes effect at once, without the session's lock: a socket's queued requests must
         not keep it in its rooms. A request still running sees `closed` after each await and
-        changes nothing more (`Elevation`, `Spectators`)."""
+        changes nothing more (`Elevation`, `Spectators`).
+
+        python-socketio marks the socket as disconnecting before it calls this; a socket
+        still connected is a client sending an event named `disconnect`, answered as an
+        unknown event."""
+        if self.server.manager.is_connected(sid, NAMESPACE):
+            return await self._refuse("disconnect", sid)
+        self._disconnected(sid)
+        return None
+
+    def _disconnected(self, sid: str) -> None:
         session = self.sessions.pop(sid, None)
         if session is None:
             return
@@ -242,7 +269,9 @@ class Gateway:
                 retry_after=round(wait, 3),
             )
 
-    async def _dispatch(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+    async def _dispatch(self, event: Any, sid: str, *args: Any) -> dict[str, Any]:
+        if not isinstance(event, str):
+            return await self._refuse(event, sid)
         session = self.sessions.get(sid)
         try:
             if session is None:
@@ -272,3 +301,15 @@ class Gateway:
                 "internal error; quote the correlation id when reporting it",
                 correlation_id=correlation_id,
             ).ack()
+
+
+def client_address(environ: dict[str, Any]) -> str | None:
+    """The client's address as the transport saw it (`REMOTE_ADDR` of the environ it makes
+    for python-socketio; an ASGI scope's `client` if there is one)."""
+    scope = environ.get("asgi.scope") or {}
+    client = scope.get("client")
+    return str(client[0]) if client else environ.get("REMOTE_ADDR")
+
+
+# the name this module had before the transport of its own
+_client_address = client_address

@@ -1,19 +1,19 @@
 """How pushes reach sockets. The fan-out and the replay call only this, so the write path can
-change (a direct websocket writer) without touching handlers or feeds.
+change without touching handlers or feeds.
 
-`DirectSender` encodes each push once and puts the same Engine.IO packet straight into each
-recipient's queue: no task per recipient, and no suspension between two recipients (the
-queues are unbounded; `backpressure` bounds them). Stock `AsyncServer.emit` creates one task
-per recipient and awaits them all, which costs a loop round trip per push: under load a
-replay of a few hundred pushes could then fall behind a guild's live rate for good.
-Order per socket is the order of calls, since every write goes to the same FIFO queue.
-With `now`, an idle websocket gets the frame written at once instead, without the writer
-task's wake (GatewaySocket.send_now keeps the order).
+`DirectSender` encodes each push once and hands the same Engine.IO frame to every recipient's
+session through the engine's broadcast (`Engine.broadcast`: the packet is framed once for every
+websocket in the room): no task per recipient, and no suspension between two recipients. A
+websocket's frame is written straight to its transport; a long-polling session queues it for
+its next poll. Stock `AsyncServer.emit` creates one task per recipient and awaits them all,
+which costs a loop round trip per push: under load a replay of a few hundred pushes could then
+fall behind a guild's live rate for good. Order per socket is the order of calls.
 
 Sending is synchronous on purpose: a room is read and written to in one step of the event
 loop, so the recipients are exactly the room's members at the moment of the write (a renewal
 that took a socket out of the room before the send is seen; none can happen during it), and
-no one socket's state can make the fan-out of its guild wait.
+no one socket's state can make the fan-out of its guild wait. A client that stops reading is
+the transport's to cut (the outbound limit), never the sender's to wait for.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import socketio
-from engineio import packet as eio_packet
 from socketio import packet
 
-from architus_ws.server import GatewaySocket
+from architus_ws.transport import Engine
 
 NAMESPACE = "/"
 
@@ -33,7 +31,7 @@ NAMESPACE = "/"
 class Sender(Protocol):
     def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
         """Send one event to every socket in `room`; return how many sockets it went to.
-        `now`: write it to each idle websocket at once (no burst is behind it)."""
+        `now`: no burst is behind it (every write is direct now; kept for the callers)."""
 
     def to_socket(self, sid: str, event: str, message: Message) -> bool:
         """Send one event to one socket; False if it is gone."""
@@ -50,44 +48,33 @@ Message = dict[str, Any] | RawJson
 
 
 class DirectSender:
-    def __init__(self, server: socketio.AsyncServer) -> None:
-        self._server = server
+    def __init__(self, server: Any, engine: Engine) -> None:
+        self._server = server  # python-socketio's AsyncServer: its manager's rooms
+        self._engine = engine
 
-    def _encode(self, event: str, message: Message) -> Any:
+    def _encode(self, event: str, message: Message) -> str:
+        """The Socket.IO packet, as the Engine.IO message that carries it."""
         if isinstance(message, RawJson):
             # A Socket.IO EVENT on the default namespace is `2[name,payload]`.
-            encoded = f'{packet.EVENT}["{event}",{message.text}]'
-        else:
-            encoded = self._server.packet_class(
-                packet.EVENT, namespace=NAMESPACE, data=[event, message]
-            ).encode()
-        return eio_packet.Packet(eio_packet.MESSAGE, data=encoded)
+            return f'{packet.EVENT}["{event}",{message.text}]'
+        encoded: str = self._server.packet_class(
+            packet.EVENT, namespace=NAMESPACE, data=[event, message]
+        ).encode()
+        return encoded
 
     def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
         members = self._server.manager.rooms.get(NAMESPACE, {}).get(room)
         if not members:
             return 0
+        sessions = self._engine.sessions
         # the room's Engine.IO sids (its values); nothing below can change the room
-        recipients = list(members.values())
-        engine_sockets = self._server.eio.sockets
-        pushed = self._encode(event, message)
-        # the Engine.IO frame text, once for the whole room (written as is by `send_now`)
-        frame = pushed.encode() if now else ""
-        sent = 0
-        for eio_sid in recipients:
-            engine_socket = engine_sockets.get(eio_sid)
-            if isinstance(engine_socket, GatewaySocket) and not engine_socket.closed:
-                if now:
-                    engine_socket.send_now(pushed, frame)
-                else:
-                    engine_socket.enqueue(pushed)
-                sent += 1
-        return sent
+        recipients = [session for eio_sid in members.values() if (session := sessions.get(eio_sid))]
+        if not recipients:
+            return 0
+        return self._engine.broadcast(recipients, self._encode(event, message))
 
     def to_socket(self, sid: str, event: str, message: Message) -> bool:
         eio_sid = self._server.manager.eio_sid_from_sid(sid, NAMESPACE)
-        engine_socket = self._server.eio.sockets.get(eio_sid) if eio_sid else None
-        if not isinstance(engine_socket, GatewaySocket) or engine_socket.closed:
+        if eio_sid is None:
             return False
-        engine_socket.enqueue(self._encode(event, message))
-        return True
+        return self._engine.send(eio_sid, self._encode(event, message))

@@ -17,6 +17,7 @@ from quart import Quart, request
 
 from architus_sdk.wire import LogOtherBody
 from architus_ws import Settings, create_app
+from architus_ws.app import UVICORN_WS
 from bench.support import UNLIMITED
 from bot_bridge.publisher import Publisher, timestamp
 
@@ -40,7 +41,7 @@ def entry(n: int) -> LogOtherBody:
 def gateway_app(secret: str) -> Any:
     app = create_app(Settings.from_env({"ARCHITUS_JWT_SECRET": secret, **UNLIMITED}))
     publisher = Publisher(app.gateway.bus)
-    quart: Quart = app.other_asgi_app
+    quart: Quart = app.quart
 
     @quart.post("/bench/publish")
     async def publish() -> str:
@@ -103,6 +104,8 @@ def main() -> None:
     if sys.argv[4:] == ["hypercorn"]:
         serve_hypercorn(app, port)
         return
+    # the gateway's websockets are its transport's own (`ws`), as `architus-ws serve` runs it
+    ws: dict[str, Any] = {"ws": UVICORN_WS} if kind == "gateway" else {}
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -110,6 +113,7 @@ def main() -> None:
         log_level="warning",
         ws_per_message_deflate=False,
         lifespan="on",
+        **ws,
     )
     uvicorn.Server(config).run()
 

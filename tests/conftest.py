@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import shutil
 import sys
 import uuid
@@ -27,6 +28,7 @@ from pytest_redis import factories
 from architus_ws import Settings, create_app
 from architus_ws.gateway import Gateway
 from architus_ws.tokens import mint_token
+from architus_ws.transport.upgrade import Mounts, upgrade_protocol
 from bot_bridge.bus import Bus
 from tests.redis_cluster import RedisCluster, redis_cluster
 
@@ -106,14 +108,18 @@ async def start_gateway(
 ) -> RunningGateway:
     if bus is None and config.redis_url is None:
         bus = Bus(memory_url())
-    app = create_app(config, bus, random_source) if random_source else create_app(config, bus)
+    # mounts of this gateway's own: several gateways share this process (`serve` uses the
+    # process's `MOUNTS` and `ws="architus_ws.transport.upgrade:EngineUpgrade"`, the same
+    # class bound to those)
+    mounts = Mounts()
+    app = create_app(config, bus, random_source or random.Random, mounts=mounts)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
             host="127.0.0.1",
             port=0,
             lifespan="on",
-            ws_per_message_deflate=False,
+            ws=upgrade_protocol(mounts),
             log_level="warning",
             timeout_graceful_shutdown=2,
         )
