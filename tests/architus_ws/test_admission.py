@@ -103,6 +103,6 @@ async def test_an_idle_anonymous_websocket_is_closed_not_only_its_namespace() ->
                 frames.append(frame)  # pings are answered: only the idle rule can close it
         assert idler.closed
         assert frames[-1:] == ["1"]  # Engine.IO close, not a namespace disconnect (41)
-        assert running.gateway.server.eio.sockets == {}
+        assert running.gateway.engine.sessions == {}
     finally:
         await running.stop()

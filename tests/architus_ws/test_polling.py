@@ -44,7 +44,7 @@ async def test_a_session_id_from_another_address_is_refused(
             stolen = await response.text()
     assert "log_" not in stolen
     # The session is given up rather than shared: its owner reconnects and resumes.
-    assert sid not in gateway.gateway.server.eio.sockets
+    assert sid not in gateway.gateway.engine.sessions
 
 
 async def handshake(http: aiohttp.ClientSession, url: str) -> str:
@@ -85,8 +85,6 @@ async def test_a_body_announced_and_not_sent_is_not_waited_for(
     async with aiohttp.ClientSession() as http:
         sid = await handshake(http, gateway.url)
     host, port = gateway.url.removeprefix("http://").split(":")
-    # (A body announced and not even begun is held by python-engineio's ASGI driver before any
-    # of this gateway's code runs: the transport of its own, issue 14, refuses it.)
     for length, sent in ((999_999, b"42"), (999_999, b"42[")):
         reader, writer = await asyncio.open_connection(host, int(port))
         writer.write(
@@ -95,10 +93,11 @@ async def test_a_body_announced_and_not_sent_is_not_waited_for(
             + sent
         )
         await writer.drain()
-        # answered (or closed) within the ping timeout (2 s), not held for the body
+        # answered (or closed) within the ping timeout (2 s), not held for the body: 408
+        # Request Timeout from the transport of our own, 400 from python-engineio before it
         async with asyncio.timeout(5):
             status = await reader.readline()
         writer.close()
-        assert status == b"" or status.split()[1] == b"400", status
+        assert status == b"" or status.split()[1] in (b"400", b"408"), status
         # the first attempt ended the session it named, as any protocol violation does
-        assert sid not in gateway.gateway.server.eio.sockets
+        assert sid not in gateway.gateway.engine.sessions

@@ -17,7 +17,6 @@ import websockets
 from architus_sdk.wire import LogOtherBody
 from architus_ws.config import RateLimit
 from architus_ws.feeds import BURST_INTERVAL
-from architus_ws.server import GatewaySocket
 from bot_bridge.bus import Bus
 from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
@@ -127,11 +126,11 @@ async def test_a_reader_that_pauses_gets_everything_in_order_once_it_reads_again
             "ok"
         ]
         publisher = Publisher(running.gateway.bus)
-        paused_before = GatewaySocket.paused_writes
+        paused_before = running.gateway.engine.paused_writes
         sent = 0
         # The client reads nothing now: kernel buffers fill, then uvicorn pauses the transport.
         # One event at a time, spaced past a burst, so the feed writes each at once.
-        while GatewaySocket.paused_writes == paused_before:
+        while running.gateway.engine.paused_writes == paused_before:
             sent += 1
             await publisher.log(GUILD, entry(content=BIG))
             await asyncio.sleep(BURST_INTERVAL * 1.5)
