@@ -14,6 +14,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 from quart import Quart
 
@@ -22,6 +23,7 @@ from architus_ws.config import Settings
 from architus_ws.gateway import Gateway
 from architus_ws.http import routes
 from architus_ws.metrics_listener import MetricsListener
+from architus_ws.transport.asgi import ASGIApp as InnerApp
 from architus_ws.transport.asgi import EngineApp
 from architus_ws.transport.upgrade import MOUNTS, Mounts
 from bot_bridge.bus import Bus
@@ -40,7 +42,8 @@ class GatewayApp(EngineApp):
     """The engine's ASGI side in front of Quart, with the gateway they serve."""
 
     def __init__(self, gateway: Gateway, quart: Quart, mounts: Mounts) -> None:
-        super().__init__(quart, gateway.engine, mounts=mounts)
+        # Quart types its scope as TypedDicts of ASGI's; it is the ASGI app it says it is
+        super().__init__(cast("InnerApp", quart), gateway.engine, mounts=mounts)
         self.gateway = gateway
         self.quart = quart
 

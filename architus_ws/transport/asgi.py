@@ -6,14 +6,15 @@ Websocket upgrades under an Engine.IO path never reach ASGI when uvicorn runs wi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from architus_ws.transport import errors, polling
 from architus_ws.transport.engine import Engine
 from architus_ws.transport.upgrade import MOUNTS, Mounts
 
-ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 
 class EngineApp:
@@ -24,7 +25,7 @@ class EngineApp:
         for engine in engines:
             mounts.add(engine)
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         kind = scope["type"]
         if kind == "http":
             engine = self.mounts.find(scope["path"])
@@ -43,7 +44,7 @@ class EngineApp:
             return
         await self.inner(scope, receive, send)
 
-    async def _lifespan(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def _lifespan(self, scope: Scope, receive: Any, send: Any) -> None:
         async def receive_closing_engines() -> Any:
             message = await receive()
             if message["type"] == "lifespan.shutdown":

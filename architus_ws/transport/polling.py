@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -12,7 +13,7 @@ from architus_ws.transport.engine import Engine
 from architus_ws.transport.errors import Reason, Refusal
 from architus_ws.transport.session import Session
 
-Scope = dict[str, Any]
+Scope = MutableMapping[str, Any]
 Receive = Any
 Send = Any
 
