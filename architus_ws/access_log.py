@@ -53,12 +53,32 @@ class AccessLog:
         finally:
             client = scope.get("client")
             method = scope.get("method", "GET") if scope["type"] == "http" else "WebSocket"
-            logger.info(
-                '%s "%s %s" %s %.3fs',
-                client[0] if client else "-",
+            line(
+                client[0] if client else None,
                 method,
-                # the path alone, re-escaped: a decoded path may hold a newline
-                quote(scope.get("path", ""), safe="/:@!$&'()*+,;=-._~"),
-                status if status is not None else "-",
+                scope.get("path", ""),
+                status,
                 time.monotonic() - started,
             )
+
+
+def line(client: str | None, method: str, path: str, status: int | None, seconds: float) -> None:
+    logger.info(
+        '%s "%s %s" %s %.3fs',
+        client or "-",
+        method,
+        # the path alone, re-escaped: a decoded path may hold a newline
+        quote(path, safe="/:@!$&'()*+,;=-._~"),
+        status if status is not None else "-",
+        seconds,
+    )
+
+
+def engine_websocket(path: str) -> Callable[[str | None, int | None, float], None]:
+    """For `EngineOptions.on_websocket_done`: the transport's websockets (under `path`) never
+    pass through ASGI, so the engine reports each one when it ends."""
+
+    def done(client: str | None, status: int | None, seconds: float) -> None:
+        line(client, "WebSocket", path, status, seconds)
+
+    return done

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from architus_sdk.wire import ClientEvent, ErrorReason
 from architus_sdk.wire.codec import OrjsonCodec
-from architus_ws import payloads
+from architus_ws import access_log, payloads
 from architus_ws.admission import Admission
 from architus_ws.config import Settings
 from architus_ws.elevation import Elevation
@@ -88,6 +88,9 @@ class Gateway:
                 admission=self.admission.sessions,
                 on_violation=self._protocol_violation,
                 on_slow_consumer=lambda: self.metrics.slow_consumers.inc(),
+                on_websocket_done=access_log.engine_websocket("/socket.io/")
+                if settings.access_log
+                else None,
             )
         )
         # python-socketio on the engine. Each request awaits its own handler (its own task):

@@ -178,8 +178,12 @@ class Engine:
         return sent
 
     def disconnect(self, sid: str) -> None:
+        """Close a session from this side: the client is told so at the Engine.IO level (a
+        `close` packet; a pending long-poll ends with it) before its websocket closes."""
         session = self.sessions.get(sid)
         if session is not None:
+            if session.transport == "websocket":
+                session.send_packet(packets.CLOSE)
             session.close(Reason.SERVER_DISCONNECT)
 
     async def shutdown(self) -> None:

@@ -56,3 +56,6 @@ class EngineOptions:
     on_violation: Callable[[str], None] | None = None
     # called once for each session cut as a slow consumer
     on_slow_consumer: Callable[[], None] | None = None
+    # called when a websocket connection ends (an access log): the client address, the
+    # status the handshake was answered with (None if it never completed), its seconds
+    on_websocket_done: Callable[[str | None, int | None, float], None] | None = None

@@ -133,9 +133,6 @@ class Session(Ordered):
         # a pending long-poll ends with `noop` when the client closed, else with `close`
         self._wake(packets.NOOP if reason == Reason.CLIENT_DISCONNECT else packets.CLOSE)
         self._outbox = None
-        if reason == Reason.SERVER_DISCONNECT and self._ws is not None:
-            # closed by this side: the client is told so at the Engine.IO level first
-            self._ws.write_packet(packets.CLOSE)
         for sink in (self._ws, self._probe):
             if sink is not None:
                 sink.close()

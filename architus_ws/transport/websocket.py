@@ -40,7 +40,9 @@ class WebSocketConnection(asyncio.Protocol):
         "_fragments",
         "_paused",
         "_session",
+        "_started",
         "_state",
+        "_status",
         "_transport",
     )
 
@@ -57,6 +59,11 @@ class WebSocketConnection(asyncio.Protocol):
         self._state = _HANDSHAKE
         self._paused = False  # the transport asked us to stop writing
         self._fragments: list[bytes] | None = None
+        # for `EngineOptions.on_websocket_done`: the handshake's answer, and when it began
+        self._status = 0
+        self._started = (
+            asyncio.get_running_loop().time() if engine.options.on_websocket_done else 0.0
+        )
         # uvicorn's set of live connections: it shuts them down on exit and waits for them
         self._connections = connections
         if connections is not None:
@@ -93,6 +100,10 @@ class WebSocketConnection(asyncio.Protocol):
         session, self._session = self._session, None
         if session is not None:
             session.transport_lost(self)
+        done = self._engine.options.on_websocket_done
+        if done is not None:
+            seconds = asyncio.get_running_loop().time() - self._started
+            done(_peer_address(self._transport), self._status or None, seconds)
 
     def pause_writing(self) -> None:
         self._paused = True
@@ -192,6 +203,7 @@ class WebSocketConnection(asyncio.Protocol):
                 self._refuse(errors.BAD_REQUEST)
                 return
         response = self._conn.accept(request)
+        self._status = response.status_code
         self._conn.send_response(response)
         self._flush()  # the 101 goes before any packet
         if self._conn.state is not State.OPEN:
@@ -213,6 +225,7 @@ class WebSocketConnection(asyncio.Protocol):
             self.close()
 
     def _refuse(self, refusal: Refusal) -> None:
+        self._status = refusal.status
         response = self._conn.reject(refusal.status, refusal.body().decode())
         self._conn.send_response(response)
         self._state = _CLOSED
