@@ -55,10 +55,11 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 
 @contextlib.contextmanager
 def conformance_server() -> Iterator[str]:
-    """`architus_ws.transport.conformance` in a subprocess on a free port: its URL."""
+    """`architus-ws conformance` (`architus_ws.transport.conformance`) in a subprocess on a
+    free port: its URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "architus_ws.transport.conformance", str(port)], cwd=ROOT
+        [sys.executable, "-m", "architus_ws", "conformance", "--port", str(port)], cwd=ROOT
     )
     try:
         wait_for_port(port)

@@ -25,6 +25,9 @@ from architus_ws.transport.session import Session
 
 Handler = Callable[..., Awaitable[Any] | Any]
 
+# Socket.IO's BINARY_EVENT and BINARY_ACK packet types
+_BINARY_SOCKETIO = ("5", "6")
+
 
 class EngineIOAdapter:
     SOCKETIO_USES = frozenset(
@@ -160,6 +163,11 @@ class EngineIOAdapter:
         return _awaitable(handler(session.sid, environ(session)))
 
     def _on_message(self, session: Session, data: str | bytes) -> Awaitable[Any] | None:
+        if not self.engine.options.binary and data[:1] in _BINARY_SOCKETIO:
+            # an engine that takes no binary message could never complete a binary Socket.IO
+            # packet: python-socketio would hold it, and take the next messages for its
+            # attachments. Raising here closes the session as a protocol violation.
+            raise ValueError("binary Socket.IO packets are not accepted")
         handler = self._handlers.get("message")
         return None if handler is None else _awaitable(handler(session.sid, data))
 
