@@ -95,7 +95,9 @@ class Gateway:
         )
         # python-socketio on the engine. Each request awaits its own handler (its own task):
         # one slow request must not hold the others.
-        self.server = AsyncServer(engine=self.engine, json=OrjsonCodec, async_handlers=True)
+        self.server = AsyncServer(
+            engine=self.engine, json=OrjsonCodec, async_handlers=True, screen=screen
+        )
         self.sessions: dict[str, Session] = {}
         self.sender = DirectSender(self.server, self.engine)
         self.feeds = Feeds(self.bus, self.sender, self._delivered)
@@ -316,3 +318,27 @@ def client_address(environ: dict[str, Any]) -> str | None:
 
 # the name this module had before the transport of its own
 _client_address = client_address
+
+
+def screen(data: str | bytes) -> str | None:
+    """What python-socketio cannot take without failing, refused before it sees it: an EVENT
+    whose name is a JSON object or array (python-socketio looks the name up in a dict, and an
+    unhashable one raises inside its handler task, leaving the request unanswered). Event
+    names of other types reach the catch-all handler and are answered as unknown events."""
+    if not isinstance(data, str) or data[:1] != "2":
+        return None
+    at = 1
+    if data[1:2] == "/":
+        comma = data.find(",")
+        if comma < 0:
+            return None
+        at = comma + 1
+    end = len(data)
+    while at < end and data[at].isdigit():
+        at += 1
+    if data[at : at + 1] != "[":
+        return None
+    at += 1
+    while at < end and data[at] in " \t\n\r":
+        at += 1
+    return "an event name that is not a string" if data[at : at + 1] in ("{", "[") else None

@@ -61,9 +61,14 @@ class EngineIOAdapter:
         ping_timeout: float = 20.0,
         max_http_buffer_size: int = 1_000_000,
         cors_allowed_origins: str | list[str] | None = None,
+        screen: Callable[[str | bytes], str | None] | None = None,
     ) -> None:
         # `logger`, `json` and `async_handlers` are python-socketio's to pass: each
-        # session's messages are handled in order here, whatever `async_handlers` says
+        # session's messages are handled in order here, whatever `async_handlers` says.
+        # `screen` (the application's, passed through python-socketio's keywords) sees each
+        # message before python-socketio: a reason it returns closes the session as a
+        # protocol violation.
+        self._screen = screen
         if engine is None:
             origins = (
                 [cors_allowed_origins]
@@ -168,6 +173,8 @@ class EngineIOAdapter:
             # packet: python-socketio would hold it, and take the next messages for its
             # attachments. Raising here closes the session as a protocol violation.
             raise ValueError("binary Socket.IO packets are not accepted")
+        if self._screen is not None and (why := self._screen(data)) is not None:
+            raise ValueError(why)
         handler = self._handlers.get("message")
         return None if handler is None else _awaitable(handler(session.sid, data))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -12,6 +13,7 @@ from port_for import get_port
 from architus_ws.config import RateLimit
 from architus_ws.handlers import Handler
 from tests.conftest import ClientFactory, RunningGateway, settings, start_gateway, token
+from tests.raw_socket import RawSocket
 
 GUILD = "400000000000000001"
 
@@ -104,6 +106,25 @@ async def test_unknown_events(gateway: RunningGateway, connect: ClientFactory, n
     # A client naming the lifecycle events must not have run them: still elevated.
     assert (await client.call("spectate", {"guild_id": GUILD}))["ok"] is True
     assert len(gateway.gateway.sessions) == 1
+
+
+async def test_event_names_that_are_not_strings(gateway: RunningGateway) -> None:
+    """Scalars are answered as unknown events; an object or array as a name (which
+    python-socketio cannot look up) is refused at the protocol layer."""
+    for ack_id, name in enumerate([None, 5, True, 1.5]):
+        raw = await RawSocket.open(gateway.url)
+        await raw.send(f"42{ack_id}" + json.dumps([name, {}]))
+        assert error_of(await raw.ack(ack_id)) == (404, "unknown_event")
+        assert (await raw.request(99, "demote", {}))["ok"] is True
+        await raw.close()
+    for name in ({}, [1], {"a": [1]}):
+        raw = await RawSocket.open(gateway.url)
+        await raw.send("421" + json.dumps([name, {}]))
+        assert await raw.ack(1) is None
+        assert raw.closed
+    async with asyncio.timeout(5):
+        while gateway.gateway.engine.sessions:
+            await asyncio.sleep(0.02)
 
 
 async def test_payload_too_large_is_checked_before_validation(
