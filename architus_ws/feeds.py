@@ -138,9 +138,9 @@ class Feeds:
     async def _forward(self, feed: GuildFeed, subscription: Subscription) -> None:
         previous = 0.0
         async for event in subscription:
-            # An event on its own is written at once. In a burst (events queued behind it,
-            # or following the last closer than BURST_INTERVAL) each socket's writer sends
-            # its share back to back instead, which costs half (see GatewaySocket).
+            # `now`: an event on its own, not part of a burst (events queued behind it, or
+            # following the last closer than BURST_INTERVAL). The transport writes every push
+            # at once either way; the sender's callers still say which it is.
             arrived = time.monotonic()
             now = subscription.pending() == 0 and arrived - previous > BURST_INTERVAL
             previous = arrived
