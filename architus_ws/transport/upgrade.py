@@ -17,12 +17,16 @@ application is built. `upgrade_protocol(mounts)` makes a class bound to other mo
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, ClassVar, cast
 from urllib.parse import unquote
 
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from websockets.datastructures import Headers
+
 from architus_ws.transport import errors
 from architus_ws.transport.engine import Engine
-from architus_ws.transport.websocket import WebSocketConnection
+from architus_ws.transport.websocket import AddressOf, WebSocketConnection
 
 
 class Mounts:
@@ -76,7 +80,9 @@ class EngineUpgrade(asyncio.Protocol):
         engine = self.mounts.find(path)
         connections = getattr(self._server_state, "connections", None)
         if engine is not None:
-            protocol: asyncio.Protocol = WebSocketConnection(engine, transport, connections)
+            protocol: asyncio.Protocol = WebSocketConnection(
+                engine, transport, connections, forwarded_address(self._config)
+            )
         elif self.fallback is not None:
             protocol = self.fallback(  # type: ignore[call-arg]
                 config=self._config, server_state=self._server_state, app_state=self._app_state
@@ -96,6 +102,61 @@ class EngineUpgrade(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         pass  # only if the connection ends before the request is handed over
+
+
+def forwarded_address(config: Any) -> AddressOf | None:
+    """With uvicorn's `proxy_headers` on (its default), the client address its
+    `ProxyHeadersMiddleware` gives ASGI requests (`X-Forwarded-For` from the
+    `forwarded_allow_ips` hosts), so that a websocket, its long-polling requests and the
+    per-address admission all see the same address behind a reverse proxy."""
+    if not getattr(config, "proxy_headers", False):
+        return None
+    return _forwarded_address(_trusted(config.forwarded_allow_ips))
+
+
+def _trusted(allowed: list[str] | str) -> tuple[str, ...] | str:
+    return allowed if isinstance(allowed, str) else tuple(allowed)
+
+
+@functools.lru_cache(maxsize=8)
+def _forwarded_address(trusted: tuple[str, ...] | str) -> AddressOf:
+    found: list[Any] = []
+
+    async def capture(scope: Any, receive: Any, send: Any) -> None:
+        found.append(scope.get("client"))
+
+    middleware = ProxyHeadersMiddleware(
+        capture, trusted_hosts=trusted if isinstance(trusted, str) else list(trusted)
+    )
+
+    def address_of(peer: str | None, headers: Headers) -> str | None:
+        forwarded = headers.get_all("X-Forwarded-For")
+        if peer is None or not forwarded:
+            return peer
+        scope = {
+            "type": "websocket",
+            "client": (peer, 0),
+            "headers": [(b"x-forwarded-for", value.encode("latin-1")) for value in forwarded],
+        }
+        # The middleware's __call__ is a coroutine that awaits nothing but `capture`, which
+        # awaits nothing: it runs to its end on the first step.
+        step = middleware(scope, _nothing, _nothing)  # type: ignore[arg-type]
+        try:
+            step.send(None)
+        except StopIteration:
+            pass
+        else:
+            step.close()
+            return peer
+        client = found.pop() if found else None
+        found.clear()
+        return str(client[0]) if client else peer
+
+    return address_of
+
+
+async def _nothing(*args: Any) -> Any:
+    raise RuntimeError("not used")
 
 
 def upgrade_protocol(

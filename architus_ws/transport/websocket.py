@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from websockets.datastructures import Headers
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
@@ -31,9 +33,12 @@ _protocol_logger.setLevel(logging.WARNING)
 
 _HANDSHAKE, _PROBING, _OPEN, _CLOSED = range(4)
 
+AddressOf = Callable[[str | None, Headers], str | None]
+
 
 class WebSocketConnection(asyncio.Protocol):
     __slots__ = (
+        "_address_of",
         "_conn",
         "_connections",
         "_engine",
@@ -51,8 +56,12 @@ class WebSocketConnection(asyncio.Protocol):
         engine: Engine,
         transport: asyncio.Transport,
         connections: set[Any] | None = None,
+        address_of: AddressOf | None = None,
     ) -> None:
         self._engine = engine
+        # the client's address from the peer's and the request's headers (a trusted proxy's
+        # X-Forwarded-For); None: the peer's
+        self._address_of = address_of
         self._transport = transport
         self._conn = ServerProtocol(max_size=engine.options.max_payload, logger=_protocol_logger)
         self._session: Session | None = None
@@ -103,7 +112,8 @@ class WebSocketConnection(asyncio.Protocol):
         done = self._engine.options.on_websocket_done
         if done is not None:
             seconds = asyncio.get_running_loop().time() - self._started
-            done(_peer_address(self._transport), self._status or None, seconds)
+            address = session.address if session is not None else _peer_address(self._transport)
+            done(address, self._status or None, seconds)
 
     def pause_writing(self) -> None:
         self._paused = True
@@ -190,13 +200,13 @@ class WebSocketConnection(asyncio.Protocol):
         if sid is None:
             kept = engine.options.kept_headers
             kept_headers = {name: headers[name] for name in kept if name in headers} or None
-            session = engine.open(_peer_address(self._transport), kept_headers, query_string)
+            session = engine.open(self._client_address(request), kept_headers, query_string)
             if isinstance(session, Refusal):
                 self._refuse(session)
                 return
         else:
             session = engine.sessions[sid]  # check_request made sure it is there
-            if _peer_address(self._transport) != session.address:
+            if self._client_address(request) != session.address:
                 # a leaked sid is not a session: it is given up rather than shared
                 engine.violation("a session's request from another client address")
                 session.close(Reason.TRANSPORT_ERROR)
@@ -223,6 +233,12 @@ class WebSocketConnection(asyncio.Protocol):
         else:
             # the session was already upgraded: this connection is not for it
             self.close()
+
+    def _client_address(self, request: Request) -> str | None:
+        peer = _peer_address(self._transport)
+        if self._address_of is None:
+            return peer
+        return self._address_of(peer, request.headers)
 
     def _refuse(self, refusal: Refusal) -> None:
         self._status = refusal.status

@@ -106,3 +106,52 @@ async def test_an_idle_anonymous_websocket_is_closed_not_only_its_namespace() ->
         assert running.gateway.engine.sessions == {}
     finally:
         await running.stop()
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_address_counts() -> None:
+    """uvicorn trusts X-Forwarded-For from FORWARDED_ALLOW_IPS (127.0.0.1 by default): the
+    transport's websockets see the address its ASGI requests see, so admission counts each
+    client behind the proxy on its own, and a polling session upgrades to a websocket."""
+    running = await start_gateway(settings(sockets_per_address=1))
+    clients: list[socketio.AsyncClient] = []
+    try:
+        for address in ("203.0.113.7", "203.0.113.8"):
+            for transports in (["websocket"], ["polling", "websocket"]):
+                sio = socketio.AsyncClient(reconnection=False)
+                clients.append(sio)
+                await sio.connect(
+                    running.url,
+                    headers={"X-Forwarded-For": address},
+                    transports=transports,
+                    wait_timeout=5,
+                )
+                async with asyncio.timeout(5):
+                    while sio.transport() != "websocket":
+                        await asyncio.sleep(0.01)
+                addresses = [s.address for s in running.gateway.engine.sessions.values()]
+                assert addresses.count(address) == 1, addresses
+                await sio.disconnect()
+                async with asyncio.timeout(5):
+                    while running.gateway.engine.sessions:
+                        await asyncio.sleep(0.01)
+        # one socket per address: a second from the same forwarded address is refused
+        first = socketio.AsyncClient(reconnection=False)
+        clients.append(first)
+        await first.connect(
+            running.url, headers={"X-Forwarded-For": "203.0.113.9"}, transports=["websocket"]
+        )
+        errors: list[Any] = []
+        second = socketio.AsyncClient(reconnection=False)
+        clients.append(second)
+        second.on("connect_error", errors.append)
+        with contextlib.suppress(socketio.exceptions.ConnectionError):
+            await second.connect(
+                running.url,
+                headers={"X-Forwarded-For": "203.0.113.9"},
+                transports=["websocket"],
+                wait_timeout=5,
+            )
+        assert errors and errors[0]["code"] == 429, errors
+    finally:
+        await close_all(clients)
+        await running.stop()
