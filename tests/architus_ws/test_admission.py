@@ -151,7 +151,8 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_counts() -> None:
                 transports=["websocket"],
                 wait_timeout=5,
             )
-        assert errors and errors[0]["code"] == 429, errors
+        assert errors, "refused without a connect_error"
+        assert errors[0]["code"] == 429, errors
     finally:
         await close_all(clients)
         await running.stop()
