@@ -132,3 +132,45 @@ def test_engineio_packets_encode_as_the_adapter_sends_them() -> None:
     """python-socketio's manager hands `send_packet` python-engineio `Packet`s."""
     assert engineio.packet.Packet(engineio.packet.MESSAGE, "x").encode() == "4x"
     assert engineio.packet.Packet(engineio.packet.MESSAGE, b"\x01").encode() == b"\x01"
+
+
+def test_uvicorn_proxy_headers_as_the_upgrade_uses_them() -> None:
+    """A websocket's client address behind a trusted proxy comes from uvicorn's own
+    ProxyHeadersMiddleware, configured from `Config.proxy_headers` and
+    `Config.forwarded_allow_ips`, as its ASGI requests' addresses do."""
+    from websockets.datastructures import Headers
+
+    from architus_ws.transport.upgrade import forwarded_address
+
+    config = uvicorn.Config(app=None, forwarded_allow_ips="127.0.0.1")
+    assert config.proxy_headers is True
+    address_of = forwarded_address(config)
+    assert address_of is not None
+    forwarded = Headers({"X-Forwarded-For": "203.0.113.7, 127.0.0.1"})
+    assert address_of("127.0.0.1", forwarded) == "203.0.113.7"
+    assert address_of("198.51.100.1", forwarded) == "198.51.100.1"  # not a trusted proxy
+    assert address_of("127.0.0.1", Headers()) == "127.0.0.1"
+    assert forwarded_address(uvicorn.Config(app=None, proxy_headers=False)) is None
+
+
+async def test_python_socketio_marks_lifecycle_calls_pending() -> None:
+    """The gateway tells a client's event named `connect` or `disconnect` from the real ones
+    by `manager.is_connected` (public): python-socketio must mark a socket pending before it
+    calls those handlers, and `is_connected` must say False while it is."""
+    folder = Path(socketio.__file__).parent
+    server = (folder / "async_server.py").read_text()
+    connect = server[server.index("async def _handle_connect") :]
+    assert connect.index("self.manager.pre_connect(") < connect.index("'connect', namespace")
+    disconnect = server[server.index("async def _handle_disconnect") :]
+    assert disconnect.index("self.manager.pre_disconnect(") < disconnect.index(
+        "_trigger_event('disconnect'"
+    )
+    manager = socketio.AsyncManager()
+    manager.set_server(socketio.AsyncServer())
+    manager.initialize()
+    sid = await manager.pre_connect("eio", "/")
+    assert not manager.is_connected(sid, "/")
+    await manager.connect(sid, "/")
+    assert manager.is_connected(sid, "/")
+    manager.pre_disconnect(sid, "/")
+    assert not manager.is_connected(sid, "/")
