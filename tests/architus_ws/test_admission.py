@@ -6,11 +6,15 @@ import asyncio
 import contextlib
 from typing import Any
 
+import aiohttp
+import pytest
 import socketio
 
 from architus_ws.config import RateLimit
 from tests.conftest import RunningGateway, settings, start_gateway, token
 from tests.raw_socket import RawSocket
+
+PATH = "/socket.io/?EIO=4&transport=polling"
 
 
 async def attempt(url: str, auth: Any = None) -> tuple[socketio.AsyncClient, list[Any]]:
@@ -155,4 +159,39 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_counts() -> None:
         assert errors[0]["code"] == 429, errors
     finally:
         await close_all(clients)
+        await running.stop()
+
+
+async def test_engine_io_sessions_without_a_connect_are_capped_and_closed() -> None:
+    """Sessions that never send a Socket.IO CONNECT count too: past the socket cap (plus a
+    few connects in flight) the handshake itself is refused, and each such session is closed
+    at the connect timeout."""
+    from websockets.asyncio.client import connect as ws_connect
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    from architus_ws.admission import CONNECTS_IN_FLIGHT
+
+    running = await start_gateway(settings(sockets_per_address=2, connect_timeout=0.5))
+    url = running.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    held = []
+    try:
+        for _ in range(2 + CONNECTS_IN_FLIGHT):
+            ws = await ws_connect(url, compression=None)
+            assert (await ws.recv()).startswith("0{")  # Engine.IO open, and no "40" after it
+            held.append(ws)
+        with pytest.raises(InvalidStatus) as refused:
+            await ws_connect(url, compression=None)
+        assert refused.value.response.status_code == 503
+        async with aiohttp.ClientSession() as http, http.get(running.url + PATH) as response:
+            assert response.status == 503  # long-polling handshakes are counted alike
+        for ws in held:
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 3)
+        assert running.gateway.engine.sessions == {}
+        again, errors = await attempt(running.url)  # their places are free again
+        assert errors == []
+        await again.disconnect()
+    finally:
+        for ws in held:
+            await ws.close()
         await running.stop()
