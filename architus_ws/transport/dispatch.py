@@ -53,11 +53,12 @@ class Ordered:
 
     def _handler_failed(self, event: str, error: BaseException) -> None:
         if event == "close":
-            logger.exception("%s: the close handler failed", self.sid, exc_info=error)
+            # no sid in logs: a long-polling sid is a bearer credential (architus_ws/logs.py)
+            logger.exception("a session's close handler failed", exc_info=error)
             return
         # the upper layer could not take what the client sent (a packet that does not
         # decode, for one): that client is closed, as the protocol suites expect
-        logger.info("%s: closing, the %s handler refused it: %.200s", self.sid, event, error)
+        logger.info("closing a session, the %s handler refused it: %.200s", event, error)
         self.engine.violation("refused by the upper layer")
         self.close(Reason.TRANSPORT_ERROR)
 
