@@ -3,8 +3,8 @@
 python-socketio builds its Engine.IO server with `self._engineio_server_class()(**options)`
 (socketio/base_server.py); overriding that one method, as `AsyncServer` below does, is the
 whole seam. `EngineIOAdapter` offers exactly what python-socketio's server side calls on
-`self.eio` (`SOCKETIO_USES`; test_socketio_seam.py reads python-socketio's source and fails
-when it starts using anything else).
+`self.eio` (`SOCKETIO_USES`; tests/architus_ws/transport/test_seams.py reads
+python-socketio's source and fails when it starts using anything else).
 """
 
 from __future__ import annotations
