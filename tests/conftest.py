@@ -268,6 +268,7 @@ class GatewayProcess:
         self.redis_url = redis_url
         self.env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, **UNLIMITED_CONNECTS, **env}
         self.process: asyncio.subprocess.Process | None = None
+        self._killed: set[int] = set()  # pids this object killed (chaos kills starting nodes)
 
     @property
     def url(self) -> str:
@@ -278,7 +279,8 @@ class GatewayProcess:
         return self.process is not None and self.process.returncode is None
 
     async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
+        """Start it and wait until its port answers; return early if it is killed meanwhile."""
+        self.process = process = await asyncio.create_subprocess_exec(
             entry_point("architus-ws"),
             "serve",
             "--port",
@@ -297,13 +299,16 @@ class GatewayProcess:
                     _, writer = await asyncio.open_connection("127.0.0.1", self.port)
                     writer.close()
                     return
-                if self.process.returncode is not None:
-                    raise AssertionError(f"architus-ws serve exited with {self.process.returncode}")
+                if process.returncode is not None:
+                    if process.pid in self._killed:
+                        return
+                    raise AssertionError(f"architus-ws serve exited with {process.returncode}")
                 await asyncio.sleep(0.05)
 
     async def kill(self) -> None:
         if self.running:
             assert self.process is not None
+            self._killed.add(self.process.pid)
             self.process.kill()
             await self.process.wait()
 
