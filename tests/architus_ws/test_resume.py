@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from architus_sdk.wire import EntityType, LogOtherBody
+from architus_ws.handlers import CATCH_UP_TIMEOUT
 from bot_bridge.bus import Bus
 from bot_bridge.bus.history import HistoryLimits
 from bot_bridge.publisher import Publisher
@@ -199,8 +200,11 @@ async def test_resume_is_refused_when_history_no_longer_reaches(connect: ClientF
             {"epoch": "another-epoch", "pool_seq": 50, "logs_seq": 50},
             {"epoch": epoch, "pool_seq": 999, "logs_seq": 0},
         ):
+            # a resume ahead of the feed waits CATCH_UP_TIMEOUT for it before it is refused
             ack = await late.call(
-                "spectate", {"guild_id": GUILD, "include_logs": True, "resume": resume}
+                "spectate",
+                {"guild_id": GUILD, "include_logs": True, "resume": resume},
+                timeout=CATCH_UP_TIMEOUT + 5,
             )
             assert ack["data"]["recovered"] is False, resume
             assert (ack["data"]["pool_seq"], ack["data"]["logs_seq"]) == (50, 50)

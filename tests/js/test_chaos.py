@@ -11,6 +11,7 @@ import os
 import random
 from pathlib import Path
 
+import pytest
 import redis.asyncio as redis
 
 from bot_bridge.bus import Stream, keys
@@ -24,6 +25,9 @@ CLIENTS = 50
 ENV = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET}
 
 
+# Its own waits (the dashboards' 120 s to reach the end, 150 s for their report) are the
+# bounds; pytest's default 120 s for the whole test would cut them short on a busy machine.
+@pytest.mark.timeout(300)
 async def test_dashboards_lose_nothing_while_nodes_die(redis_url: str) -> None:
     nodes = [GatewayProcess(redis_url) for _ in range(3)]
     await asyncio.gather(*(node.start() for node in nodes))
