@@ -15,9 +15,9 @@ import aiohttp
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from architus_sdk.wire import LogOtherBody
 from bot_bridge.bus import Bus
 from bot_bridge.publisher import Publisher
+from tests.architus_ws.test_resume import entry
 from tests.conftest import Client, ClientFactory, token
 from tests.processes import ServeProcess, serving
 from tests.raw_socket import RawSocket
@@ -48,24 +48,11 @@ async def connections(url: str) -> int:
     return int(float(line.split()[1]))
 
 
-def log_entry(n: int) -> LogOtherBody:
-    return LogOtherBody(
-        id=str(10**15 + n),
-        action=3001,
-        private=False,
-        agent_id="1",
-        subject_id=None,
-        content=f"entry {n}",
-        data={},
-        timestamp="2026-01-01T00:00:00Z",
-    )
-
-
 async def publish_forever(publisher: Publisher, sent: list[float]) -> None:
     n = 0
     while True:
         n += 1
-        await publisher.log(GUILD, log_entry(n))
+        await publisher.log(GUILD, entry(n, private=False))
         sent.append(time.monotonic())
         await asyncio.sleep(0.05)
 

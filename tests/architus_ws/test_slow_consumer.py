@@ -46,9 +46,9 @@ async def gateway(redis_url: str) -> AsyncIterator[GatewayProcess]:
     await process.kill()
 
 
-async def non_reading_spectator(url: str) -> websockets.ClientConnection:
-    """Raw Engine.IO over a websocket with a tiny receive buffer: it spectates, then never
-    reads again, so the server's writes back up."""
+async def non_reading_websocket(url: str) -> websockets.ClientConnection:
+    """Engine.IO over a websocket whose client reads as little as it can: a 4 KiB receive
+    buffer and one message queued, so whatever it does not read backs up at the server."""
     raw = socket.socket()
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     host, port = url.removeprefix("http://").split(":")
@@ -57,9 +57,17 @@ async def non_reading_spectator(url: str) -> websockets.ClientConnection:
         f"ws://{host}:{port}/socket.io/?EIO=4&transport=websocket",
         sock=raw,
         max_queue=1,
+        max_size=None,
         compression=None,
     )
     assert (await ws.recv()).startswith("0")  # Engine.IO open
+    return ws
+
+
+async def non_reading_spectator(url: str) -> websockets.ClientConnection:
+    """Raw Engine.IO over a websocket with a tiny receive buffer: it spectates, then never
+    reads again, so the server's writes back up."""
+    ws = await non_reading_websocket(url)
     await ws.send("40" + json.dumps({"token": token(guilds={GUILD: 0x2})}))
     assert (await ws.recv()).startswith("40")  # Socket.IO connected
     await ws.send("420" + json.dumps(["spectate", {"guild_id": GUILD, "include_logs": True}]))
@@ -176,18 +184,7 @@ async def cut_for_unread_answers(gateway: GatewayProcess, redis_url: str) -> Non
     await guild.publish_seed(Publisher(bus, mirror))
     await bus.disconnect()
     await mirror.disconnect()
-    host, port = gateway.url.removeprefix("http://").split(":")
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    raw.connect((host, int(port)))
-    ws = await websockets.connect(
-        f"ws://{host}:{port}/socket.io/?EIO=4&transport=websocket",
-        sock=raw,
-        max_queue=1,
-        max_size=None,
-        compression=None,
-    )
-    assert (await ws.recv()).startswith("0")
+    ws = await non_reading_websocket(gateway.url)
     await ws.send("40" + json.dumps({"token": token(guilds={GUILD: 0x2})}))
     assert (await ws.recv()).startswith("40")
     page = {"type": "member", "guild_id": GUILD, "all": True, "limit": 5000}
