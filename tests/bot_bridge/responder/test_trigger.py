@@ -233,7 +233,8 @@ def test_the_worst_allowed_matches_cost_bounded_time_and_memory() -> None:
         costs[pattern] = json.loads(out)
     # The regex package's timeout counts the process's CPU time: the limit, and a little.
     assert max(cost["cpu"] for cost in costs.values()) < REGEX_BUDGET * 1.5, costs
-    # Measured ~24 MB at most, freed when the match ends. What a match holds grows with the
-    # time it runs (the fourth took 750 MB in 10 s): the time limit is the memory limit too,
-    # and the bound on places to backtrack to halves what the first three took in 100 ms.
-    assert max(cost["kib"] for cost in costs.values()) < 40 * 1024, costs
+    # Measured 21 to 43 MB at most, freed when the match ends (more on a quiet machine: a match
+    # gets further in its 100 ms). What a match holds grows with the time it runs (the fourth
+    # took 750 MB in 10 s): the time limit is the memory limit too, and the bound on places
+    # to backtrack to halves what the first three took in 100 ms.
+    assert max(cost["kib"] for cost in costs.values()) < 64 * 1024, costs
