@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,11 +23,6 @@ from bot_bridge.bus import Bus, BusEvent, BusUnavailable, Position, Stream, Subs
 logger = logging.getLogger(__name__)
 
 _EVENT_NAMES = {Stream.POOL: ServerEvent.LOG_POOL.value, Stream.LOGS: ServerEvent.LOG_OTHER.value}
-
-
-# Events of one guild closer together than this are a burst (bench/fanout.py measures the
-# burst case, bench/latency.py the events on their own, at 100 and 10 events/s).
-BURST_INTERVAL = 0.002
 
 
 @dataclass
@@ -136,21 +130,14 @@ class Feeds:
                 logger.exception("feed of guild %s stopped", guild_id)
 
     async def _forward(self, feed: GuildFeed, subscription: Subscription) -> None:
-        previous = 0.0
         async for event in subscription:
-            # `now`: an event on its own, not part of a burst (events queued behind it, or
-            # following the last closer than BURST_INTERVAL). The transport writes every push
-            # at once either way; the sender's callers still say which it is.
-            arrived = time.monotonic()
-            now = subscription.pending() == 0 and arrived - previous > BURST_INTERVAL
-            previous = arrived
             try:
-                await self._forward_one(feed, event, now)
+                await self._forward_one(feed, event)
             except Exception:
                 # One bad event must not end the guild's feed for every spectator.
                 logger.exception("guild %s: could not forward %.200r", feed.guild_id, event.payload)
 
-    async def _forward_one(self, feed: GuildFeed, event: BusEvent, now: bool = False) -> None:
+    async def _forward_one(self, feed: GuildFeed, event: BusEvent) -> None:
         if event.epoch != feed.epoch:
             # The bus lost its history (e.g. Redis restarted empty): a new epoch begins.
             logger.warning(
@@ -163,7 +150,7 @@ class Feeds:
             return  # published before this feed's starting position
         if event.seq > last + 1:
             await self._fill_gap(feed, event.stream, last, event.seq)
-        await self._send(feed, event, now)
+        await self._send(feed, event)
 
     async def _fill_gap(self, feed: GuildFeed, stream: Stream, last: int, upto: int) -> None:
         try:
@@ -183,7 +170,7 @@ class Feeds:
             if event.seq < upto:
                 await self._send(feed, event)
 
-    async def _send(self, feed: GuildFeed, event: BusEvent, now: bool = False) -> None:
+    async def _send(self, feed: GuildFeed, event: BusEvent) -> None:
         feed.last_seq[event.stream] = event.seq
         feed.advanced.set()
         feed.advanced = asyncio.Event()
@@ -197,6 +184,6 @@ class Feeds:
         else:
             room = rooms.logs_room(feed.guild_id)
         name = _EVENT_NAMES[event.stream]
-        delivered = self._sender.to_room(room, name, RawJson(event.payload), now)
+        delivered = self._sender.to_room(room, name, RawJson(event.payload))
         if delivered:
             self._on_delivered(name, delivered)

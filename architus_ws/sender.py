@@ -29,9 +29,8 @@ NAMESPACE = "/"
 
 
 class Sender(Protocol):
-    def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
-        """Send one event to every socket in `room`; return how many sockets it went to.
-        `now`: no burst is behind it (every write is direct now; kept for the callers)."""
+    def to_room(self, room: str, event: str, message: Message) -> int:
+        """Send one event to every socket in `room`; return how many sockets it went to."""
 
     def to_socket(self, sid: str, event: str, message: Message) -> bool:
         """Send one event to one socket; False if it is gone."""
@@ -62,7 +61,7 @@ class DirectSender:
         ).encode()
         return encoded
 
-    def to_room(self, room: str, event: str, message: Message, now: bool = False) -> int:
+    def to_room(self, room: str, event: str, message: Message) -> int:
         members = self._server.manager.rooms.get(NAMESPACE, {}).get(room)
         if not members:
             return 0

@@ -30,6 +30,9 @@ from architus_ws.gateway import Gateway
 from architus_ws.tokens import mint_token
 from architus_ws.transport.upgrade import Mounts, upgrade_protocol
 from bot_bridge.bus import Bus
+from bot_bridge.mirror import mirror_for
+from bot_bridge.publisher import Publisher
+from bot_bridge.simulation import SimulatedGuild
 from tests.redis_cluster import RedisCluster, redis_cluster
 
 SECRET = "test-secret-" + "x" * 20
@@ -89,6 +92,20 @@ def settings(bus_url: str | None = None, **overrides: Any) -> Settings:
     )
     values = {**base.__dict__, **overrides}
     return Settings(**values)
+
+
+async def mirrored_guild(bus_url: str, guild_id: str, members: int) -> SimulatedGuild:
+    """A simulated guild of `members`, seeded into the bus's mirror (a fixed seed)."""
+    bus, mirror = Bus(bus_url), mirror_for(bus_url)
+    await bus.connect()
+    guild = SimulatedGuild(guild_id, rng=random.Random(1))
+    guild.seed(members)
+    try:
+        await guild.publish_seed(Publisher(bus, mirror))
+    finally:
+        await bus.disconnect()
+        await mirror.disconnect()
+    return guild
 
 
 @dataclass

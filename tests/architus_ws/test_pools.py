@@ -15,7 +15,7 @@ from bot_bridge.bus import Bus
 from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild
-from tests.conftest import Client, ClientFactory, RunningGateway, token
+from tests.conftest import Client, ClientFactory, RunningGateway, mirrored_guild, token
 
 GUILD = "650000000000000001"
 SECOND = "650000000000000002"
@@ -112,14 +112,7 @@ async def test_every_guild_type_in_every_mode(
 async def test_paging_10000_members_has_no_duplicate_or_gap(
     redis_gateway: RunningGateway, redis_url: str, connect: ClientFactory
 ) -> None:
-    bus = Bus(redis_url)
-    mirror = mirror_for(redis_url)
-    await bus.connect()
-    guild = SimulatedGuild(GUILD, rng=random.Random(1))
-    guild.seed(10_000)
-    await guild.publish_seed(Publisher(bus, mirror))
-    await bus.disconnect()
-    await mirror.disconnect()
+    guild = await mirrored_guild(redis_url, GUILD, 10_000)
     client = await connect(redis_gateway.url, auth={"token": token(guilds={GUILD: 0x2})})
     seen: list[str] = []
     cursor = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,13 +15,17 @@ import websockets
 
 from architus_sdk.wire import LogOtherBody
 from architus_ws.config import RateLimit
-from architus_ws.feeds import BURST_INTERVAL
 from bot_bridge.bus import Bus
-from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
-from bot_bridge.simulation import SimulatedGuild
 from tests.architus_ws.test_spectate import entry
-from tests.conftest import ClientFactory, GatewayProcess, settings, start_gateway, token
+from tests.conftest import (
+    ClientFactory,
+    GatewayProcess,
+    mirrored_guild,
+    settings,
+    start_gateway,
+    token,
+)
 from tests.raw_socket import RawSocket
 
 GUILD = "690000000000000001"
@@ -137,11 +140,11 @@ async def test_a_reader_that_pauses_gets_everything_in_order_once_it_reads_again
         paused_before = running.gateway.engine.paused_writes
         sent = 0
         # The client reads nothing now: kernel buffers fill, then uvicorn pauses the transport.
-        # One event at a time, spaced past a burst, so the feed writes each at once.
+        # One event at a time: each is written to the socket as it arrives.
         while running.gateway.engine.paused_writes == paused_before:
             sent += 1
             await publisher.log(GUILD, entry(content=BIG))
-            await asyncio.sleep(BURST_INTERVAL * 1.5)
+            await asyncio.sleep(0.003)  # one at a time, as a quiet guild publishes
             assert sent < 5_000, "the transport never paused"
         for _ in range(300):  # and more, queued behind the paused write
             sent += 1
@@ -177,13 +180,7 @@ async def test_large_answers_left_unread_are_weighed_and_cut(redis_url: str) -> 
 
 
 async def cut_for_unread_answers(gateway: GatewayProcess, redis_url: str) -> None:
-    bus, mirror = Bus(redis_url), mirror_for(redis_url)
-    await bus.connect()
-    guild = SimulatedGuild(GUILD, rng=random.Random(1))
-    guild.seed(5000)
-    await guild.publish_seed(Publisher(bus, mirror))
-    await bus.disconnect()
-    await mirror.disconnect()
+    await mirrored_guild(redis_url, GUILD, 5000)
     ws = await non_reading_websocket(gateway.url)
     await ws.send("40" + json.dumps({"token": token(guilds={GUILD: 0x2})}))
     assert (await ws.recv()).startswith("40")
