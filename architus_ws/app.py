@@ -25,6 +25,7 @@ from architus_ws.http import routes
 from architus_ws.metrics_listener import MetricsListener
 from architus_ws.transport.asgi import ASGIApp as InnerApp
 from architus_ws.transport.asgi import EngineApp
+from architus_ws.transport.gate import GATE, ConnectionGate, GateLimits
 from architus_ws.transport.upgrade import MOUNTS, Mounts
 from bot_bridge.bus import Bus
 
@@ -34,8 +35,10 @@ logger = logging.getLogger(__name__)
 # client that stopped reading holds a write.
 STOP_TIMEOUT = 3.0
 
-# uvicorn's `ws`: by import string, so that each worker of `--workers N` imports it
+# uvicorn's `ws` and `http`: by import string, so that each worker of `--workers N` imports
+# them
 UVICORN_WS = "architus_ws.transport.upgrade:EngineUpgrade"
+UVICORN_HTTP = "architus_ws.transport.gate:GatedHttp"
 
 
 class GatewayApp(EngineApp):
@@ -53,9 +56,19 @@ def create_app(
     bus: Bus | None = None,
     random_source: Callable[[], random.Random] = random.Random,
     mounts: Mounts = MOUNTS,
+    gate: ConnectionGate = GATE,
 ) -> GatewayApp:
-    """Build the gateway. Starting and stopping follow the ASGI lifespan of the server."""
+    """Build the gateway. Starting and stopping follow the ASGI lifespan of the server.
+    `gate` is the door uvicorn's `http=GatedHttp` (`UVICORN_HTTP`) keeps; it takes the
+    settings' limits."""
     gateway = Gateway(settings, bus, random_source)
+    gate.configure(
+        GateLimits(
+            max_connections=settings.max_connections,
+            per_address=settings.connections_per_address,
+        )
+    )
+    gateway.metrics.watch(gate)
     quart = Quart("architus_ws")
     quart.extensions["architus_gateway"] = gateway
     quart.register_blueprint(routes)

@@ -87,7 +87,7 @@ SHUTDOWN_GRACE = 2
 
 
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, object]:
-    from architus_ws.app import UVICORN_WS
+    from architus_ws.app import UVICORN_HTTP, UVICORN_WS
 
     return {
         "host": args.host,
@@ -100,6 +100,8 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, object]:
         # /socket.io/ websockets are the transport's own (no permessage-deflate: it halves
         # fan-out throughput, and pushes are small JSON)
         "ws": UVICORN_WS,
+        # the door: open connections are a budget of descriptors (transport/gate.py)
+        "http": UVICORN_HTTP,
         "lifespan": "on",
     }
 

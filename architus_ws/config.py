@@ -56,6 +56,14 @@ class Settings:
     ping_timeout: float = 20.0
     # an Engine.IO session with no Socket.IO connect within this is closed
     connect_timeout: float = 10.0
+    # open connections (HTTP and websockets) this process takes; None: its descriptor limit
+    # less a reserve (transport/gate.py)
+    max_connections: int | None = None
+    # HTTP connections not yet upgraded to a websocket, open at once from one peer address
+    connections_per_address: int = 64
+    # what one socket may send in a second, past which it is closed as a flood
+    read_frames_per_second: int = 200
+    read_bytes_per_second: int = 2 * 1_000_000
     # an access log of our own (method, path without its query, status, time, address):
     # uvicorn's would print Engine.IO session ids, which are bearer credentials
     access_log: bool = False
@@ -109,6 +117,10 @@ class Settings:
             "ping_interval": _seconds(env, "ARCHITUS_PING_INTERVAL", 25),
             "ping_timeout": _seconds(env, "ARCHITUS_PING_TIMEOUT", 20),
             "connect_timeout": _seconds(env, "ARCHITUS_CONNECT_TIMEOUT", 10),
+            "max_connections": _count(env, "ARCHITUS_MAX_CONNECTIONS", None),
+            "connections_per_address": _count(env, "ARCHITUS_CONNECTIONS_PER_ADDRESS", 64),
+            "read_frames_per_second": _count(env, "ARCHITUS_READ_FRAMES_PER_SECOND", 200),
+            "read_bytes_per_second": _count(env, "ARCHITUS_READ_BYTES_PER_SECOND", 2_000_000),
             "access_log": _flag(env, "ARCHITUS_ACCESS_LOG"),
             "metrics_address": _address(env, "ARCHITUS_METRICS_ADDRESS"),
         }
@@ -118,6 +130,11 @@ class Settings:
             raise ConfigError(
                 "ARCHITUS_TOKEN_COOKIE needs ARCHITUS_CORS_ORIGINS: a token cookie is trusted "
                 "only on connects from the origins listed there"
+            )
+        if settings.read_bytes_per_second < settings.transport_limit:
+            raise ConfigError(
+                "ARCHITUS_READ_BYTES_PER_SECOND must be at least the largest packet "
+                f"({settings.transport_limit} bytes): one packet cannot be a flood"
             )
         if not settings.jwt_secrets:
             raise ConfigError(
@@ -138,6 +155,19 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> RateLimit:
     if rate.requests < 1 or rate.per_seconds <= 0:
         raise ConfigError(f"{name} must allow at least 1 request in a positive time")
     return rate
+
+
+def _count(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        count = int(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number") from None
+    if count < 1:
+        raise ConfigError(f"{name} must be at least 1")
+    return count
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

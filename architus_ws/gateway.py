@@ -88,6 +88,9 @@ class Gateway:
                 admission=self.admission.sessions,
                 on_violation=self._protocol_violation,
                 on_slow_consumer=lambda: self.metrics.slow_consumers.inc(),
+                max_frames_per_second=settings.read_frames_per_second,
+                max_bytes_per_second=settings.read_bytes_per_second,
+                on_flood=lambda: self.metrics.floods.inc(),
                 on_websocket_done=access_log.engine_websocket("/socket.io/")
                 if settings.access_log
                 else None,

@@ -10,6 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from architus_sdk.wire import ClientEvent
+from architus_ws.transport.gate import ConnectionGate
 
 
 class _SpectatorCollector(Collector):
@@ -57,6 +58,26 @@ class _PausedWritesCollector(Collector):
             "architus_paused_writes",
             "Pushes that found the socket's transport paused (the reader is behind)",
             value=self._count(),
+        )
+
+
+class _GateCollector(Collector):
+    """What the door before HTTP turned away (transport/gate.py)."""
+
+    def __init__(self, gate: ConnectionGate) -> None:
+        self._gate = gate
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        yield CounterMetricFamily(
+            "architus_tcp_refused",
+            "TCP connections refused on arrival: past ARCHITUS_MAX_CONNECTIONS open, or past "
+            "ARCHITUS_CONNECTIONS_PER_ADDRESS from one address",
+            value=self._gate.refused,
+        )
+        yield CounterMetricFamily(
+            "architus_tcp_silent_closed",
+            "TCP connections closed for sending nothing within 10 s of opening",
+            value=self._gate.timed_out,
         )
 
 
@@ -109,11 +130,19 @@ class Metrics:
             "Connections closed for a frame that is not this protocol (undecodable, binary)",
             registry=self.registry,
         )
+        self.floods = Counter(
+            "architus_floods",
+            "Sockets closed for sending more frames or bytes a second than their budget",
+            registry=self.registry,
+        )
         self.registry.register(_SpectatedCollector(spectator_counts))
         self.registry.register(_PausedWritesCollector(paused_writes))
         # apart: only the private listener (ARCHITUS_METRICS_ADDRESS) shows guild ids
         self.per_guild = CollectorRegistry()
         self.per_guild.register(_SpectatorCollector(spectator_counts))
+
+    def watch(self, gate: ConnectionGate) -> None:
+        self.registry.register(_GateCollector(gate))
 
     def delivered(self, event: str, sockets: int) -> None:
         self.pushes.labels(event).inc(sockets)

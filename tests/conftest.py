@@ -28,6 +28,7 @@ from pytest_redis import factories
 from architus_ws import Settings, create_app
 from architus_ws.gateway import Gateway
 from architus_ws.tokens import mint_token
+from architus_ws.transport.gate import ConnectionGate, gated_http
 from architus_ws.transport.upgrade import Mounts, upgrade_protocol
 from bot_bridge.bus import Bus
 from bot_bridge.mirror import mirror_for
@@ -121,7 +122,10 @@ class RunningGateway:
 
 
 async def start_gateway(
-    config: Settings, bus: Bus | None = None, random_source: Any = None
+    config: Settings,
+    bus: Bus | None = None,
+    random_source: Any = None,
+    gate: ConnectionGate | None = None,
 ) -> RunningGateway:
     if bus is None and config.redis_url is None:
         bus = Bus(memory_url())
@@ -129,7 +133,9 @@ async def start_gateway(
     # process's `MOUNTS` and `ws="architus_ws.transport.upgrade:EngineUpgrade"`, the same
     # class bound to those)
     mounts = Mounts()
-    app = create_app(config, bus, random_source or random.Random, mounts=mounts)
+    # and a door of its own (`serve` uses the process's GATE, `http=GatedHttp`)
+    gate = gate or ConnectionGate()
+    app = create_app(config, bus, random_source or random.Random, mounts=mounts, gate=gate)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -137,6 +143,7 @@ async def start_gateway(
             port=0,
             lifespan="on",
             ws=upgrade_protocol(mounts),
+            http=gated_http(gate),
             log_level="warning",
             timeout_graceful_shutdown=2,
         )

@@ -41,6 +41,7 @@ class Engine:
         self.websockets = 0  # open websocket connections of this server, sessions or not
         self.violations = 0
         self.slow_consumers = 0
+        self.floods = 0
         # times a websocket's transport asked us to stop writing (its reader is behind)
         self.paused_writes = 0
         self._handlers: dict[str, Callable[..., Awaitable[None] | None] | None] = {
@@ -210,6 +211,11 @@ class Engine:
         self.violations += 1
         if self.options.on_violation is not None:
             self.options.on_violation(reason)
+
+    def flood(self) -> None:
+        self.floods += 1
+        if self.options.on_flood is not None:
+            self.options.on_flood()
 
     def slow_consumer(self) -> None:
         self.slow_consumers += 1

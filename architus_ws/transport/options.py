@@ -54,6 +54,8 @@ class EngineOptions:
     admission: Admission | None = None
     # called with a short reason for each connection closed for what its client sent
     on_violation: Callable[[str], None] | None = None
+    # called for each session closed for reading past max_frames/bytes_per_second
+    on_flood: Callable[[], None] | None = None
     # called once for each session cut as a slow consumer
     on_slow_consumer: Callable[[], None] | None = None
     # called when a websocket connection ends (an access log): the client address, the

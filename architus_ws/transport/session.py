@@ -178,7 +178,7 @@ class Session(Ordered):
         if self.closed:
             return
         if not self._within_budget(len(data), now):
-            self.engine.violation("flood")
+            self.engine.flood()
             self.close(Reason.TRANSPORT_ERROR)
         elif kind == packets.MESSAGE:
             self.dispatch("message", data)

@@ -11,11 +11,14 @@ import engineio.packet
 import socketio
 import uvicorn
 import uvicorn.protocols.http.h11_impl as h11_impl
+from uvicorn.config import HTTP_PROTOCOLS
+from uvicorn.importer import import_from_string
 
+from architus_ws.transport.gate import GatedHttp
 from architus_ws.transport.socketio_engine import EngineIOAdapter
 from architus_ws.transport.upgrade import EngineUpgrade
 
-HTTP_PROTOCOLS = ["h11_impl", "httptools_impl", "zttp_impl"]
+HTTP_PROTOCOLS_SHIPPED = ["h11_impl", "httptools_impl", "zttp_impl"]
 
 
 def _function(path: Path, class_name: str | None, name: str) -> ast.FunctionDef:
@@ -36,7 +39,7 @@ def test_uvicorn_hands_upgrades_over_as_the_seam_expects() -> None:
     `transport.set_protocol`, `data_received(<request>)`, in that order, in every HTTP
     protocol uvicorn ships."""
     folder = Path(h11_impl.__file__).parent
-    for module in HTTP_PROTOCOLS:
+    for module in HTTP_PROTOCOLS_SHIPPED:
         handover = _function(folder / f"{module}.py", None, "handle_websocket_upgrade")
         calls = sorted(
             (
@@ -174,3 +177,46 @@ async def test_python_socketio_marks_lifecycle_calls_pending() -> None:
     assert manager.is_connected(sid, "/")
     manager.pre_disconnect(sid, "/")
     assert not manager.is_connected(sid, "/")
+
+
+def _keywords(call: ast.Call) -> list[str]:
+    return sorted(keyword.arg or "**" for keyword in call.keywords)
+
+
+def test_uvicorn_builds_the_http_protocol_as_the_gate_expects() -> None:
+    """transport/gate.py: `Config(http=<class>)` is used as given, built with exactly these
+    keywords, and the auto HTTP protocol (the one the gate wraps) takes them too."""
+    assert "self.http_protocol_class = self.http" in inspect.getsource(uvicorn.Config.load)
+    startup = ast.parse(inspect.getsource(uvicorn.Server.startup).strip().replace("\n    ", "\n"))
+    built = [
+        node
+        for node in ast.walk(startup)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "http_protocol_class"
+    ]
+    assert len(built) == 1
+    assert not built[0].args
+    assert _keywords(built[0]) == ["_loop", "app_state", "config", "server_state"]
+    inner = import_from_string(HTTP_PROTOCOLS["auto"])
+    assert {"config", "server_state", "app_state", "_loop"} <= set(
+        inspect.signature(inner).parameters
+    )
+    assert list(inspect.signature(GatedHttp).parameters) == [
+        "config",
+        "server_state",
+        "app_state",
+        "_loop",
+    ]
+
+
+def test_uvicorn_http_protocols_count_themselves_in_server_state_connections() -> None:
+    """The gate's `max_connections` reads `len(server_state.connections)`: every HTTP
+    protocol uvicorn ships adds itself there on `connection_made`."""
+    folder = Path(h11_impl.__file__).parent
+    for module in HTTP_PROTOCOLS_SHIPPED:
+        path = folder / f"{module}.py"
+        source = ast.unparse(_function(path, None, "__init__"))
+        assert "self.connections = server_state.connections" in source, module
+        made = ast.unparse(_function(path, None, "connection_made"))
+        assert "self.connections.add(self)" in made, module

@@ -73,6 +73,7 @@ async def serve(
         options,
         on_violation=lambda why: served.violations.append(why),
         on_slow_consumer=lambda: served.slow.append(1),
+        on_flood=lambda: served.violations.append("flood"),
     )
     engine = Engine(
         options,
