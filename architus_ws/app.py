@@ -18,11 +18,11 @@ from typing import cast
 
 from quart import Quart
 
-from architus_ws.access_log import AccessLog, ASGIApp
 from architus_ws.config import Settings
 from architus_ws.gateway import Gateway
-from architus_ws.http import routes
-from architus_ws.metrics_listener import MetricsListener
+from architus_ws.observability.access_log import AccessLog, ASGIApp
+from architus_ws.observability.metrics_listener import MetricsListener
+from architus_ws.routes import routes
 from architus_ws.transport.asgi import ASGIApp as InnerApp
 from architus_ws.transport.asgi import EngineApp
 from architus_ws.transport.gate import GATE, ConnectionGate, GateLimits

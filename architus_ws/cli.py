@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from architus_sdk.wire import DEFAULT_PERMISSIONS
-from architus_ws import logs
+from architus_ws.auth.tokens import mint_token
 from architus_ws.config import ConfigError, Settings
-from architus_ws.tokens import mint_token
+from architus_ws.observability import logs
 
 
 def main(argv: Sequence[str] | None = None) -> None:

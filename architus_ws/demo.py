@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from quart import Quart
 
 from architus_sdk.wire import Permission
+from architus_ws.auth.tokens import mint_token
 from architus_ws.gateway import Gateway
-from architus_ws.tokens import mint_token
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 

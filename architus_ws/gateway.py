@@ -15,21 +15,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from architus_sdk.wire import ClientEvent, ErrorReason
 from architus_sdk.wire.codec import OrjsonCodec
-from architus_ws import access_log, payloads
-from architus_ws.admission import Admission
+from architus_ws.auth.elevation import Elevation
+from architus_ws.auth.tokens import Claims, TokenVerifier
 from architus_ws.config import Settings
-from architus_ws.elevation import Elevation
-from architus_ws.errors import RequestError, ok
-from architus_ws.feeds import Feeds
-from architus_ws.handlers import RequestHandlers
-from architus_ws.idle import IdleSockets
-from architus_ws.metrics import Metrics
-from architus_ws.pools import Pools
-from architus_ws.ratelimit import AddressBudgets
-from architus_ws.sender import NAMESPACE, DirectSender, Message
-from architus_ws.session import Session
-from architus_ws.spectators import Spectators
-from architus_ws.tokens import Claims, TokenVerifier
+from architus_ws.connections.admission import Admission
+from architus_ws.connections.idle import IdleSockets
+from architus_ws.connections.session import Session
+from architus_ws.fanout.feeds import Feeds
+from architus_ws.fanout.sender import NAMESPACE, DirectSender, Message
+from architus_ws.fanout.spectators import Spectators
+from architus_ws.observability import access_log
+from architus_ws.observability.metrics import Metrics
+from architus_ws.requests import payloads
+from architus_ws.requests.errors import RequestError, ok
+from architus_ws.requests.handlers import RequestHandlers
+from architus_ws.requests.pools import Pools
+from architus_ws.requests.ratelimit import AddressBudgets
 from architus_ws.transport import Engine, EngineOptions
 from architus_ws.transport.socketio_engine import AsyncServer
 from bot_bridge.bus import Bus

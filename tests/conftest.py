@@ -26,8 +26,8 @@ from port_for import get_port
 from pytest_redis import factories
 
 from architus_ws import Settings, create_app
+from architus_ws.auth.tokens import mint_token
 from architus_ws.gateway import Gateway
-from architus_ws.tokens import mint_token
 from architus_ws.transport.gate import ConnectionGate, gated_http
 from architus_ws.transport.upgrade import Mounts, upgrade_protocol
 from bot_bridge.bus import Bus

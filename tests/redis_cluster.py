@@ -53,7 +53,23 @@ class RedisCluster:
             ],
             stdout=subprocess.DEVNULL,
         )
-        _wait_for_port(port)
+        self._wait_ready(port)
+
+    def _wait_ready(self, port: int) -> None:
+        """Until this node answers PING and listens on its cluster bus (port + 10000), which
+        `--cluster create` connects to: on a busy machine a node takes its time, and a port
+        answering is not proof that it is this node's."""
+        process = self.processes[port]
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"redis-server on {port} exited with {process.returncode}")
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                if _cli("-p", str(port), "ping").strip() == "PONG" and _accepts(port + 10000):
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server on {port} never became ready")
+            time.sleep(0.05)
 
     def kill(self, port: int) -> None:
         process = self.processes.pop(port)
@@ -62,7 +78,7 @@ class RedisCluster:
 
     def wait_until_ok(self) -> None:
         """Until every node agrees the slots are covered."""
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         for port in self.ports:
             while "cluster_state:ok" not in _cli("-p", str(port), "cluster", "info"):
                 if time.monotonic() > deadline:
@@ -70,16 +86,26 @@ class RedisCluster:
                 time.sleep(0.1)
 
 
-def _wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 10
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _free_node_port() -> int:
+    """A free port whose cluster bus port (+10000) is free too."""
     while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
+        port = int(get_port(None))
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
 
 
 def _cli(*args: str) -> str:
@@ -96,7 +122,11 @@ def redis_cluster(masters: int = 3) -> Iterator[RedisCluster]:
     """Synchronous on purpose: a session fixture holds it, outside any test's event loop."""
     if shutil.which("redis-cli") is None:
         raise RuntimeError("redis-cli not found on PATH (it comes with redis-server)")
-    ports = [int(get_port(None)) for _ in range(masters)]
+    ports: list[int] = []
+    while len(ports) < masters:
+        port = _free_node_port()
+        if port not in ports:
+            ports.append(port)
     with tempfile.TemporaryDirectory(prefix="architus-cluster-") as directory:
         cluster = RedisCluster(ports, directory)
         try:

@@ -53,7 +53,8 @@ class Ordered:
 
     def _handler_failed(self, event: str, error: BaseException) -> None:
         if event == "close":
-            # no sid in logs: a long-polling sid is a bearer credential (architus_ws/logs.py)
+            # no sid in logs: a long-polling sid is a bearer credential
+            # (architus_ws/observability/logs.py)
             logger.exception("a session's close handler failed", exc_info=error)
             return
         # the upper layer could not take what the client sent (a packet that does not

@@ -11,7 +11,7 @@ import sys
 import jwt
 import redis.asyncio as redis
 
-from architus_ws.tokens import TokenVerifier
+from architus_ws.auth.tokens import TokenVerifier
 from bot_bridge.bus import Stream, keys
 from tests.conftest import SECRET, UNLIMITED_CONNECTS, ClientFactory, demo_process, settings
 

@@ -12,7 +12,7 @@ import redis.asyncio as redis
 from bot_bridge.bus import Bus, Stream, keys
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
-from tests.architus_ws.test_spectate import ALL
+from tests.architus_ws.requests.test_spectate import ALL
 from tests.conftest import (
     ClientFactory,
     RunningGateway,

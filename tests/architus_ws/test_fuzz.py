@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from architus_sdk.wire import ErrorReason
 from architus_ws.config import RateLimit
-from tests.architus_ws.test_slow_consumer import rss_kib
+from tests.architus_ws.fanout.test_slow_consumer import rss_kib
 from tests.conftest import SECRET, ClientFactory, RunningGateway, start_gateway, token
 from tests.conftest import settings as gateway_settings
 from tests.raw_socket import RawSocket
@@ -132,7 +132,7 @@ def current_rss_mib() -> float:
 def requests() -> st.SearchStrategy[tuple[str, Any]]:
     """(event, payload): every event of the handler table with payloads from its model, and
     unknown or reserved event names, payloads that are not objects."""
-    from architus_ws.handlers import RequestHandlers
+    from architus_ws.requests.handlers import RequestHandlers
 
     known = [
         st.tuples(st.just(event), payloads(model))

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from tests.architus_ws.test_spectate import GUILD
+from tests.architus_ws.requests.test_spectate import GUILD
 from tests.conftest import ClientFactory, RunningGateway, settings, start_gateway, token
 
 PATH = "/socket.io/?EIO=4&transport=polling"

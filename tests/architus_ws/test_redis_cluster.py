@@ -18,7 +18,7 @@ from bot_bridge.bus import Bus, BusUnavailable, Stream, keys
 from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
-from tests.architus_ws.test_spectate import ALL, entry
+from tests.architus_ws.requests.test_spectate import ALL, entry
 from tests.conftest import (
     Client,
     ClientFactory,

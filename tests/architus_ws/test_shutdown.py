@@ -11,8 +11,8 @@ import websockets
 
 from bot_bridge.bus import Bus
 from bot_bridge.publisher import Publisher
-from tests.architus_ws import test_slow_consumer as slow
-from tests.architus_ws.test_spectate import ALL, GUILD, entry
+from tests.architus_ws.fanout import test_slow_consumer as slow
+from tests.architus_ws.requests.test_spectate import ALL, GUILD, entry
 from tests.conftest import Client, ClientFactory, token
 from tests.processes import serving
 

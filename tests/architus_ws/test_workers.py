@@ -11,7 +11,7 @@ from port_for import get_port
 
 from bot_bridge.bus import Bus
 from bot_bridge.publisher import Publisher
-from tests.architus_ws.test_spectate import entry
+from tests.architus_ws.requests.test_spectate import entry
 from tests.conftest import SECRET, UNLIMITED_CONNECTS, ClientFactory, entry_point, token
 
 GUILD = "730000000000000001"

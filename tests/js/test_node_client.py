@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot_bridge.publisher import Publisher
-from tests.architus_ws.test_spectate import ALL, entry, member
+from tests.architus_ws.requests.test_spectate import ALL, entry, member
 from tests.conftest import RunningGateway, token
 
 HERE = Path(__file__).parent

@@ -1,0 +1,1 @@
+"""Who a socket is: tokens, elevation and renewal, permission bits."""

@@ -1,0 +1,1 @@
+"""What a socket is sent: per-guild feeds, rooms, spectators, the synchronous sender."""

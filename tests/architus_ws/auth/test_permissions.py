@@ -1,0 +1,62 @@
+"""The permission rules, exhaustively over every combination of the bits they read."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from architus_sdk.wire import Permission
+from architus_ws.auth import permissions
+from architus_ws.auth.permissions import LogAccess
+from architus_ws.auth.tokens import Claims
+
+GUILD = "10"
+OTHER = "20"
+BITS = [
+    Permission.ADMINISTRATOR,
+    Permission.VIEW_PUBLIC_LOGS,
+    Permission.VIEW_PRIVATE_LOGS,
+    Permission.VIEW_SETTINGS,
+]
+
+
+def every_combination() -> list[Permission]:
+    combos = []
+    for count in range(len(BITS) + 1):
+        for chosen in itertools.combinations(BITS, count):
+            combos.append(Permission(sum(chosen)))
+    return combos
+
+
+def claims(perms: Permission) -> Claims:
+    return Claims(user_id="1", guilds={GUILD: perms}, expires_at=0)
+
+
+@pytest.mark.parametrize("perms", every_combination())
+def test_rules(perms: Permission) -> None:
+    caller = claims(perms)
+    admin = bool(perms & Permission.ADMINISTRATOR)
+    public = admin or bool(perms & Permission.VIEW_PUBLIC_LOGS)
+    private = admin or bool(perms & Permission.VIEW_PRIVATE_LOGS)
+    assert permissions.can_spectate(caller, GUILD)
+    assert permissions.can_read_pool(caller, GUILD)
+    assert permissions.can_view_settings(caller, GUILD) == (
+        admin or bool(perms & Permission.VIEW_SETTINGS)
+    )
+    assert permissions.can_include_logs(caller, GUILD) == public
+    assert permissions.log_access(caller, GUILD, include_logs=False) is LogAccess.NONE
+    expected = LogAccess.NONE
+    if public:
+        expected = LogAccess.PRIVATE if private else LogAccess.PUBLIC
+    assert permissions.log_access(caller, GUILD, include_logs=True) is expected
+
+
+@pytest.mark.parametrize("perms", every_combination())
+def test_a_guild_outside_the_token_allows_nothing(perms: Permission) -> None:
+    caller = claims(perms)
+    assert not permissions.can_spectate(caller, OTHER)
+    assert not permissions.can_read_pool(caller, OTHER)
+    assert not permissions.can_view_settings(caller, OTHER)
+    assert not permissions.can_include_logs(caller, OTHER)
+    assert permissions.log_access(caller, OTHER, include_logs=True) is LogAccess.NONE
