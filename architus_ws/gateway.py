@@ -22,7 +22,8 @@ from architus_ws.connections.admission import Admission
 from architus_ws.connections.idle import IdleSockets
 from architus_ws.connections.session import Session
 from architus_ws.fanout.feeds import Feeds
-from architus_ws.fanout.sender import NAMESPACE, DirectSender, Message
+from architus_ws.fanout.rooms import NAMESPACE
+from architus_ws.fanout.sender import DirectSender, Message
 from architus_ws.fanout.spectators import Spectators
 from architus_ws.observability import access_log
 from architus_ws.observability.metrics import Metrics

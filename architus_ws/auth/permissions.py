@@ -13,6 +13,23 @@ from architus_ws.auth.tokens import Claims
 from bot_bridge.bus import BusEvent, Stream
 
 
+class EventClass(Enum):
+    """Who may receive a bus event is decided by its class alone: the fan-out's rooms, a
+    replay's filter and a spectator's room set all derive from `event_class` and
+    `Access.classes`, so they cannot disagree."""
+
+    POOL = "pool"  # a pool change other than a setting: every spectator
+    SETTING = "setting"  # a `setting` pool change: VIEW_SETTINGS
+    PUBLIC_LOG = "public_log"  # VIEW_PUBLIC_LOGS and include_logs
+    PRIVATE_LOG = "private_log"  # VIEW_PRIVATE_LOGS and include_logs
+
+
+def event_class(event: BusEvent) -> EventClass:
+    if event.stream is Stream.POOL:
+        return EventClass.SETTING if event.entity_type == "setting" else EventClass.POOL
+    return EventClass.PRIVATE_LOG if event.private else EventClass.PUBLIC_LOG
+
+
 class LogAccess(Enum):
     """What of a guild's log stream a spectator receives."""
 
@@ -51,12 +68,20 @@ class Access:
     logs: LogAccess
     settings: bool  # `setting` changes in the pool stream (VIEW_SETTINGS)
 
+    @property
+    def classes(self) -> tuple[EventClass, ...]:
+        """The classes of event received, in a fixed order."""
+        received = [EventClass.POOL]
+        if self.settings:
+            received.append(EventClass.SETTING)
+        if self.logs is not LogAccess.NONE:
+            received.append(EventClass.PUBLIC_LOG)
+        if self.logs is LogAccess.PRIVATE:
+            received.append(EventClass.PRIVATE_LOG)
+        return tuple(received)
+
     def receives(self, event: BusEvent) -> bool:
-        if event.stream is Stream.POOL:
-            return self.settings or event.entity_type != "setting"
-        if self.logs is LogAccess.NONE:
-            return False
-        return self.logs is LogAccess.PRIVATE or not event.private
+        return event_class(event) in self.classes
 
 
 def access(claims: Claims, guild_id: str, include_logs: bool) -> Access:

@@ -16,13 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from architus_sdk.wire import ServerEvent
+from architus_ws.auth.permissions import event_class
 from architus_ws.fanout import rooms
 from architus_ws.fanout.sender import RawJson, Sender
 from bot_bridge.bus import Bus, BusEvent, BusUnavailable, Position, Stream, Subscription
 
 logger = logging.getLogger(__name__)
 
-_EVENT_NAMES = {Stream.POOL: ServerEvent.LOG_POOL.value, Stream.LOGS: ServerEvent.LOG_OTHER.value}
+# the push that carries each stream's events
+EVENT_NAMES = {Stream.POOL: ServerEvent.LOG_POOL.value, Stream.LOGS: ServerEvent.LOG_OTHER.value}
 
 
 @dataclass
@@ -174,16 +176,8 @@ class Feeds:
         feed.last_seq[event.stream] = event.seq
         feed.advanced.set()
         feed.advanced = asyncio.Event()
-        if event.stream is Stream.POOL:
-            if event.entity_type == "setting":
-                room = rooms.settings_room(feed.guild_id)
-            else:
-                room = rooms.guild_room(feed.guild_id)
-        elif event.private:
-            room = rooms.private_logs_room(feed.guild_id)
-        else:
-            room = rooms.logs_room(feed.guild_id)
-        name = _EVENT_NAMES[event.stream]
+        room = rooms.class_room(feed.guild_id, event_class(event))
+        name = EVENT_NAMES[event.stream]
         delivered = self._sender.to_room(room, name, RawJson(event.payload))
         if delivered:
             self._on_delivered(name, delivered)

@@ -1,16 +1,18 @@
 """Room names. Only the server moves sockets between rooms.
 
 A socket starts in `<sid>` (python-socketio puts it there), elevation adds `<sid>_auth`, and a
-spectator of guild G is in `guild:G` plus, by its access, `guild:G:settings`, `guild:G:logs`
-and `guild:G:logs:private`. Pool changes go to `guild:G` except `setting` changes, which go
-to `...:settings` (VIEW_SETTINGS); public entries go to `...:logs`, private ones to
-`...:logs:private`. A socket with private access is in both log rooms (and one that may see
-settings in both pool rooms), so each event is encoded once per class, never per socket.
+spectator of guild G is in one room per class of event its access receives
+(`permissions.EventClass`): `guild:G` (pool changes), `guild:G:settings`, `guild:G:logs` and
+`guild:G:logs:private`. Each event goes to the one room of its class, so each is encoded once
+per class, never per socket.
 """
 
 from __future__ import annotations
 
-from architus_ws.auth.permissions import Access, LogAccess
+from architus_ws.auth.permissions import Access, EventClass
+
+# the one Socket.IO namespace the gateway serves; every room is in it
+NAMESPACE = "/"
 
 
 def auth_room(sid: str) -> str:
@@ -33,12 +35,18 @@ def private_logs_room(guild_id: str) -> str:
     return f"guild:{guild_id}:logs:private"
 
 
+_CLASS_ROOMS = {
+    EventClass.POOL: guild_room,
+    EventClass.SETTING: settings_room,
+    EventClass.PUBLIC_LOG: logs_room,
+    EventClass.PRIVATE_LOG: private_logs_room,
+}
+
+
+def class_room(guild_id: str, event_class: EventClass) -> str:
+    """Where the guild's events of this class are sent."""
+    return _CLASS_ROOMS[event_class](guild_id)
+
+
 def spectator_rooms(guild_id: str, access: Access) -> list[str]:
-    rooms = [guild_room(guild_id)]
-    if access.settings:
-        rooms.append(settings_room(guild_id))
-    if access.logs is not LogAccess.NONE:
-        rooms.append(logs_room(guild_id))
-    if access.logs is LogAccess.PRIVATE:
-        rooms.append(private_logs_room(guild_id))
-    return rooms
+    return [class_room(guild_id, received) for received in access.classes]

@@ -23,9 +23,8 @@ from typing import Any, Protocol
 
 from socketio import packet
 
+from architus_ws.fanout.rooms import NAMESPACE
 from architus_ws.transport import Engine
-
-NAMESPACE = "/"
 
 
 class Sender(Protocol):

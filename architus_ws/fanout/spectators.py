@@ -12,8 +12,7 @@ from architus_ws.auth.permissions import Access
 from architus_ws.connections.session import Session, Spectating
 from architus_ws.fanout import rooms
 from architus_ws.fanout.feeds import Feeds, GuildFeed
-
-NAMESPACE = "/"
+from architus_ws.fanout.rooms import NAMESPACE
 
 
 class Spectators:

@@ -4,7 +4,6 @@ its payload is validated against before it is called."""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import random
 from collections.abc import Awaitable, Callable
@@ -23,33 +22,23 @@ from architus_sdk.wire import (
     InterpretData,
     InterpretRequest,
     PoolRequest,
-    ResumePoint,
-    ServerEvent,
     SpectateData,
     SpectateRequest,
 )
 from architus_ws.auth import permissions
 from architus_ws.auth.elevation import Elevation
-from architus_ws.auth.permissions import Access, LogAccess
 from architus_ws.auth.tokens import Claims, InvalidToken, TokenVerifier
 from architus_ws.connections.session import Session
 from architus_ws.fanout.feeds import Feeds, GuildFeed
-from architus_ws.fanout.sender import Message, RawJson
+from architus_ws.fanout.replay import replay
+from architus_ws.fanout.sender import Message
 from architus_ws.fanout.spectators import Spectators
 from architus_ws.requests.errors import RequestError
 from architus_ws.requests.pools import Pools
-from bot_bridge.bus import Bus, BusUnavailable, Stream
+from bot_bridge.bus import Bus, BusUnavailable
 from bot_bridge.responder import ResponseMaker, Sandbox
 
 SANDBOXES_PER_CONNECTION = 4
-
-# How long a resuming socket waits for this node's feed to reach the seqs it already saw
-# (another node may have been ahead); past it the resume is refused as not recoverable.
-# 5 s: a node restarted under a resume storm lags by seconds, and waiting beats making every
-# dashboard that resumes there reload its pools (tests/js/test_chaos.py).
-CATCH_UP_TIMEOUT = 5.0
-
-_EVENT_NAMES = {Stream.POOL: ServerEvent.LOG_POOL.value, Stream.LOGS: ServerEvent.LOG_OTHER.value}
 
 
 @dataclass(frozen=True)
@@ -185,7 +174,9 @@ class RequestHandlers:
         access = permissions.access(claims, guild_id, request.include_logs)
         recovered, replayed = False, 0
         if request.resume is not None:
-            recovered, replayed = await self._replay(session, access, feed, request.resume)
+            recovered, replayed = await replay(
+                self._bus, self._emit, session, access, feed, request.resume
+            )
         self._still_current(session, claims, feed)
         # No await between reading the position and entering the rooms.
         position = feed.position()
@@ -211,54 +202,3 @@ class RequestHandlers:
                 ErrorReason.UNAVAILABLE,
                 "the connection closed or its token changed during the request; retry",
             )
-
-    async def _replay(
-        self, session: Session, access: Access, feed: GuildFeed, resume: ResumePoint
-    ) -> tuple[bool, int]:
-        """Send the socket every event after `resume` that the feed has already sent, in order.
-
-        Returns (recovered, replayed). Loops because the feed moves on while history is read;
-        ends with the socket exactly at the feed's position, so live events follow seamlessly.
-        """
-        if resume.epoch != feed.epoch:
-            return False, 0
-        cursor = {Stream.POOL: resume.pool_seq, Stream.LOGS: resume.logs_seq}
-        if not await self._catch_up(feed, cursor):
-            return False, 0
-        # Without log access the logs stream is not the socket's to replay.
-        streams = [Stream.POOL] if access.logs is LogAccess.NONE else [Stream.POOL, Stream.LOGS]
-        replayed = 0
-        while any(cursor[stream] < feed.last_seq[stream] for stream in streams):
-            for stream in streams:
-                target = feed.last_seq[stream]
-                if cursor[stream] >= target:
-                    continue
-                try:
-                    missed = await self._bus.history(feed.guild_id, stream, after=cursor[stream])
-                except BusUnavailable:
-                    missed = None
-                if missed is None or feed.epoch != resume.epoch:
-                    return False, replayed
-                if session.closed:
-                    # the client gave up waiting (it will resume elsewhere): replaying on into
-                    # a closed socket would only take CPU from everyone else
-                    return False, replayed
-                for event in missed:
-                    if event.seq > target:
-                        break
-                    cursor[stream] = event.seq
-                    if not access.receives(event):
-                        continue
-                    await self._emit(_EVENT_NAMES[stream], RawJson(event.payload), session.sid)
-                    replayed += 1
-        return True, replayed
-
-    async def _catch_up(self, feed: GuildFeed, cursor: dict[Stream, int]) -> bool:
-        """Wait until this node's feed has reached what the client saw (maybe on another node)."""
-        try:
-            async with asyncio.timeout(CATCH_UP_TIMEOUT):
-                while any(cursor[stream] > feed.last_seq[stream] for stream in Stream):
-                    await feed.advanced.wait()
-        except TimeoutError:
-            return False
-        return True

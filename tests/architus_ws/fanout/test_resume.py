@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from architus_sdk.wire import EntityType, LogOtherBody
-from architus_ws.requests.handlers import CATCH_UP_TIMEOUT
+from architus_ws.fanout.replay import CATCH_UP_TIMEOUT
 from bot_bridge.bus import Bus
 from bot_bridge.bus.history import HistoryLimits
 from bot_bridge.publisher import Publisher

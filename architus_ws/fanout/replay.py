@@ -1,0 +1,77 @@
+"""Replay: a resuming spectator is sent, in order, every event after its resume point that
+this node's feed has already sent to the rooms, so that live pushes follow without a gap or a
+duplicate (CONTRACT 2.3, `resume`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from architus_sdk.wire import ResumePoint
+from architus_ws.auth.permissions import Access, LogAccess
+from architus_ws.connections.session import Session
+from architus_ws.fanout.feeds import EVENT_NAMES, GuildFeed
+from architus_ws.fanout.sender import Message, RawJson
+from bot_bridge.bus import Bus, BusUnavailable, Stream
+
+# How long a resuming socket waits for this node's feed to reach the seqs it already saw
+# (another node may have been ahead); past it the resume is refused as not recoverable.
+# 5 s: a node restarted under a resume storm lags by seconds, and waiting beats making every
+# dashboard that resumes there reload its pools (tests/js/test_chaos.py).
+CATCH_UP_TIMEOUT = 5.0
+
+# (event, message, sid): one push to one socket, awaited (a replay is paced by its socket)
+Emit = Callable[[str, Message, str], Awaitable[None]]
+
+
+async def replay(
+    bus: Bus, emit: Emit, session: Session, access: Access, feed: GuildFeed, resume: ResumePoint
+) -> tuple[bool, int]:
+    """Send the socket every event after `resume` that the feed has already sent, in order.
+
+    Returns (recovered, replayed). Loops because the feed moves on while history is read;
+    ends with the socket exactly at the feed's position, so live events follow seamlessly.
+    """
+    if resume.epoch != feed.epoch:
+        return False, 0
+    cursor = {Stream.POOL: resume.pool_seq, Stream.LOGS: resume.logs_seq}
+    if not await catch_up(feed, cursor):
+        return False, 0
+    # Without log access the logs stream is not the socket's to replay.
+    streams = [Stream.POOL] if access.logs is LogAccess.NONE else [Stream.POOL, Stream.LOGS]
+    replayed = 0
+    while any(cursor[stream] < feed.last_seq[stream] for stream in streams):
+        for stream in streams:
+            target = feed.last_seq[stream]
+            if cursor[stream] >= target:
+                continue
+            try:
+                missed = await bus.history(feed.guild_id, stream, after=cursor[stream])
+            except BusUnavailable:
+                missed = None
+            if missed is None or feed.epoch != resume.epoch:
+                return False, replayed
+            if session.closed:
+                # the client gave up waiting (it will resume elsewhere): replaying on into a
+                # closed socket would only take CPU from everyone else
+                return False, replayed
+            for event in missed:
+                if event.seq > target:
+                    break
+                cursor[stream] = event.seq
+                if not access.receives(event):
+                    continue
+                await emit(EVENT_NAMES[stream], RawJson(event.payload), session.sid)
+                replayed += 1
+    return True, replayed
+
+
+async def catch_up(feed: GuildFeed, cursor: dict[Stream, int]) -> bool:
+    """Wait until this node's feed has reached what the client saw (maybe on another node)."""
+    try:
+        async with asyncio.timeout(CATCH_UP_TIMEOUT):
+            while any(cursor[stream] > feed.last_seq[stream] for stream in Stream):
+                await feed.advanced.wait()
+    except TimeoutError:
+        return False
+    return True
