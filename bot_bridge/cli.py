@@ -9,9 +9,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot_bridge.bus import Bus
+from bot_bridge.bus import Bus, mirror_for
 from bot_bridge.bus.history import HistoryLimits
-from bot_bridge.mirror import mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 

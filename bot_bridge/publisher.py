@@ -15,8 +15,7 @@ from typing import Any
 
 from architus_sdk.wire import EntityType, LogOtherBody, LogPoolBody, PoolOp
 from architus_sdk.wire.entities import MIRRORED_MODELS, entity_id
-from bot_bridge.bus import Bus, BusEvent, Draft, Stream
-from bot_bridge.mirror import Mirror, MirrorWrite
+from bot_bridge.bus import Bus, BusEvent, Draft, Mirror, MirrorWrite, Stream
 
 # Entities per log_pool push: big syncs are cut into pushes a browser parses comfortably.
 CHUNK = 500

@@ -1,14 +1,24 @@
-"""The bus between the bot side and gateway nodes (see `bot_bridge.bus.base` for guarantees)."""
+"""The bus between the bot side and gateway nodes, and the mirror of guild entities that its
+publish writes (see `bot_bridge.bus.base` for the guarantees of both).
+
+One module per backend: `memory` (one process) and `redis` (one Redis server or a Redis
+Cluster, with `redis_*` beside it); `factory` picks one by the URL's scheme.
+"""
 
 from bot_bridge.bus.base import (
     BusBackend,
     BusEvent,
     BusUnavailable,
     Draft,
+    JsonEntities,
+    Mirror,
+    MirrorWrite,
     Position,
+    SearchHit,
     Stream,
 )
-from bot_bridge.bus.bus import Bus, Subscription, backend_for
+from bot_bridge.bus.factory import backend_for, mirror_for
+from bot_bridge.bus.routing import Bus, Subscription
 
 __all__ = [
     "Bus",
@@ -16,8 +26,13 @@ __all__ = [
     "BusEvent",
     "BusUnavailable",
     "Draft",
+    "JsonEntities",
+    "Mirror",
+    "MirrorWrite",
     "Position",
+    "SearchHit",
     "Stream",
     "Subscription",
     "backend_for",
+    "mirror_for",
 ]

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from architus_sdk.wire import EntityType, LogPool
-from bot_bridge.bus import Bus
-from bot_bridge.mirror import Mirror, mirror_for
+from bot_bridge.bus import Bus, Mirror, mirror_for
 from bot_bridge.publisher import Publisher
 
 GUILD = "310000000000000001"

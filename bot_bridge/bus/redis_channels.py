@@ -4,7 +4,7 @@
 confirmed, so delivery is certain from then on), unsubscribe, and the next message of any
 subscribed channel. Delivery is at most once: while a connection is down, messages are lost
 and `connected` is false; after it comes back every channel is subscribed again. (The seq
-gap sends subscribers to the history: bus/base.py.)
+gap sends subscribers to the history: base.py.)
 
 `ServerChannels` is one Redis server: one pub/sub connection for the whole process.
 """
@@ -19,9 +19,9 @@ from abc import ABC, abstractmethod
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from bot_bridge.bus import keys
+from bot_bridge.bus import redis_keys as keys
 from bot_bridge.bus.base import BusUnavailable
-from bot_bridge.bus.connection import TRANSIENT
+from bot_bridge.bus.redis_connection import TRANSIENT
 
 logger = logging.getLogger(__name__)
 

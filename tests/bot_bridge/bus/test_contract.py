@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from architus_sdk.wire import LogOther, LogOtherBody, LogPool
-from bot_bridge.bus import Bus, BusEvent, Draft, Stream
+from bot_bridge.bus import Bus, BusEvent, Draft, Stream, backend_for
 from bot_bridge.bus.history import HistoryLimits
 
 GUILD = "300000000000000001"
@@ -118,7 +118,7 @@ async def test_reference_counting_keeps_the_guild_until_the_last_leaves(bus: Bus
     assert bus.subscribed_guilds() == set()
 
 
-async def test_unsubscribed_guild_is_not_delivered(bus: Bus) -> None:
+async def test_unsubscribed_guild_is_not_delivered(bus: Bus, bus_url: str) -> None:
     async with bus.subscribe(GUILD):
         pass
     async with bus.subscribe(OTHER_GUILD) as other:
@@ -126,6 +126,24 @@ async def test_unsubscribed_guild_is_not_delivered(bus: Bus) -> None:
         await bus.publish(pool_draft(OTHER_GUILD))
         event = await next_event(other)
     assert event.guild_id == OTHER_GUILD
+    # The bus drops events of guilds it has no subscriber for, which would hide a backend that
+    # kept delivering after `unsubscribe`: so ask a backend itself.
+    backend = backend_for(bus_url)
+    await backend.connect()
+    delivered = asyncio.create_task(backend.next_event())
+    try:
+        await backend.subscribe(GUILD)
+        await backend.unsubscribe(GUILD)
+        await backend.publish(pool_draft(GUILD))
+        await backend.subscribe(GUILD)
+        wanted = await backend.publish(pool_draft(GUILD))
+        # One guild, one channel, one connection: had the first subscription lived on, the
+        # event published in between would have been delivered before `wanted`.
+        assert (await asyncio.wait_for(delivered, 2)).payload == wanted.payload
+    finally:
+        delivered.cancel()
+        await asyncio.gather(delivered, return_exceptions=True)
+        await backend.disconnect()
 
 
 async def test_history_returns_everything_after_a_seq(bus: Bus) -> None:

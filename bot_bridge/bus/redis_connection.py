@@ -2,7 +2,7 @@
 
 `redis://`, `rediss://` and `unix://` name one Redis server; `redis+cluster://host:port`
 (or `rediss+cluster://`) names a Redis Cluster by any of its nodes. Every key and channel of a
-guild carries the hash tag `{<guild_id>}` (bus/keys.py), so a guild's scripts run on one shard
+guild carries the hash tag `{<guild_id>}` (redis_keys.py), so a guild's scripts run on one shard
 and its channels are sharded pub/sub channels of that shard.
 """
 
@@ -16,8 +16,8 @@ from redis.exceptions import ClusterDownError, ClusterError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-SINGLE_SCHEMES = ("redis", "rediss", "unix")
-CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
+# `redis+cluster://`, `rediss+cluster://` (factory.py lists the schemes)
+CLUSTER_SUFFIX = "+cluster"
 
 # Connection losses (and a cluster in failover) that mean "retry later", as opposed to bugs.
 TRANSIENT = (
@@ -36,7 +36,7 @@ RedisClient = redis.Redis | RedisCluster
 
 
 def is_cluster(url: str) -> bool:
-    return urlparse(url).scheme in CLUSTER_SCHEMES
+    return urlparse(url).scheme.endswith(CLUSTER_SUFFIX)
 
 
 def redis_client(url: str) -> RedisClient:
@@ -47,7 +47,7 @@ def redis_client(url: str) -> RedisClient:
     """
     if is_cluster(url):
         # redis-py reads the cluster's layout from the seed node; the scheme is ours
-        seed = url.replace("+cluster", "", 1)
+        seed = url.replace(CLUSTER_SUFFIX, "", 1)
         return RedisCluster.from_url(
             seed,
             decode_responses=True,

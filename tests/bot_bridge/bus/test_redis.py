@@ -6,8 +6,9 @@ import asyncio
 
 import redis.asyncio as redis
 
-from bot_bridge.bus import Bus, BusUnavailable, Stream, keys
-from tests.bot_bridge.bus.test_bus_contract import GUILD, OTHER_GUILD, next_event, pool_draft
+from bot_bridge.bus import Bus, BusUnavailable, Stream
+from bot_bridge.bus import redis_keys as keys
+from tests.bot_bridge.bus.test_contract import GUILD, OTHER_GUILD, next_event, pool_draft
 from tests.conftest import RedisServer
 
 

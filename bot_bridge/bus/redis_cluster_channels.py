@@ -24,8 +24,8 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from bot_bridge.bus.base import BusUnavailable
-from bot_bridge.bus.channels_redis import CONFIRMATION_TIMEOUT, MAX_BACKOFF, LiveChannels
-from bot_bridge.bus.connection import TRANSIENT
+from bot_bridge.bus.redis_channels import CONFIRMATION_TIMEOUT, MAX_BACKOFF, LiveChannels
+from bot_bridge.bus.redis_connection import TRANSIENT
 
 logger = logging.getLogger(__name__)
 

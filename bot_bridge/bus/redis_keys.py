@@ -1,5 +1,5 @@
 """Redis key and channel names. Every name of a guild carries the hash tag `{<guild_id>}`, so
-a guild's epoch, seqs, histories and channels live on one Redis Cluster shard."""
+a guild's epoch, seqs, histories, channels and mirror pools live on one Redis Cluster shard."""
 
 from __future__ import annotations
 

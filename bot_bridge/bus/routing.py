@@ -1,8 +1,8 @@
-"""`Bus`: the backend chosen by URL, plus subscribe-once reference counting per guild.
+"""`Bus`: the backend its URL picks, plus subscribe-once reference counting per guild.
 
 Any number of local subscribers may follow a guild; the backend is subscribed when the first
 arrives and unsubscribed when the last leaves, so a process receives only the guilds it has
-subscribers for. One listener task moves the backend's events to the subscribers' queues.
+subscribers for. One listener task routes the backend's events to the subscribers' queues.
 """
 
 from __future__ import annotations
@@ -12,34 +12,12 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
-from bot_bridge.bus.base import BusBackend, BusEvent, Draft, Position, Stream
+from bot_bridge.bus.base import BusEvent, Draft, MirrorWrite, Position, Stream
+from bot_bridge.bus.factory import backend_for
 from bot_bridge.bus.history import HistoryLimits
 
-if TYPE_CHECKING:
-    from bot_bridge.mirror.base import MirrorWrite
-
 logger = logging.getLogger(__name__)
-
-
-def backend_for(url: str, limits: HistoryLimits | None = None) -> BusBackend:
-    """The one place a URL scheme picks a backend; imports stay lazy."""
-    scheme = urlparse(url).scheme
-    limits = limits or HistoryLimits()
-    if scheme == "memory":
-        from bot_bridge.bus.bus_memory import MemoryBackend
-
-        return MemoryBackend(url, limits)
-    if scheme in ("redis", "rediss", "unix", "redis+cluster", "rediss+cluster"):
-        from bot_bridge.bus.bus_redis import RedisBackend
-
-        return RedisBackend(url, limits)
-    raise ValueError(
-        f"no bus backend for {url!r}: use memory://, redis://, rediss://, unix:// "
-        "or redis+cluster://"
-    )
 
 
 class Subscription:
