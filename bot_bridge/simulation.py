@@ -12,19 +12,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from architus_sdk.wire import EntityType, LogOtherBody
+from architus_sdk.wire import EntityType, LogAction, LogOtherBody
 from bot_bridge.publisher import Publisher, timestamp
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 
-# architus action numbers (below 3000: Discord's audit-log actions)
-MESSAGE_SENT = 3001
-AUTO_RESPONSE_TRIGGERED = 3203
-MEMBER_KICK = 20
-MEMBER_BAN_ADD = 22
-MEMBER_UPDATE = 24
-MEMBER_ROLE_UPDATE = 25
-MESSAGE_DELETE = 72
+# the audit-log actions a simulated moderator takes (private entries)
+_MODERATION = [
+    LogAction.MEMBER_KICK,
+    LogAction.MEMBER_BAN_ADD,
+    LogAction.MEMBER_UPDATE,
+    LogAction.MEMBER_ROLE_UPDATE,
+    LogAction.MESSAGE_DELETE,
+]
 
 _FIRST = [
     "Ada",
@@ -272,7 +272,7 @@ class SimulatedGuild:
         if self.rng.random() < 0.8:
             return LogOtherBody(
                 id=self.snowflake(),
-                action=MESSAGE_SENT,
+                action=LogAction.MESSAGE_SENT,
                 private=False,
                 agent_id=author,
                 subject_id=channel_id,
@@ -282,7 +282,7 @@ class SimulatedGuild:
             )
         return LogOtherBody(
             id=self.snowflake(),
-            action=AUTO_RESPONSE_TRIGGERED,
+            action=LogAction.AUTO_RESPONSE_TRIGGERED,
             private=False,
             agent_id=author,
             subject_id=channel_id,
@@ -292,12 +292,9 @@ class SimulatedGuild:
         )
 
     def _private_entry(self) -> LogOtherBody:
-        action = self.rng.choice(
-            [MEMBER_KICK, MEMBER_BAN_ADD, MEMBER_UPDATE, MEMBER_ROLE_UPDATE, MESSAGE_DELETE]
-        )
         return LogOtherBody(
             id=self.snowflake(),
-            action=action,
+            action=self.rng.choice(_MODERATION),
             private=True,
             agent_id=self._any_member_id(),
             subject_id=self._any_member_id(),

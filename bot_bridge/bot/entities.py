@@ -7,11 +7,8 @@ from typing import Any
 
 import discord
 
-from architus_sdk.wire import LogOtherBody
+from architus_sdk.wire import LogAction, LogOtherBody
 from bot_bridge.publisher import timestamp
-
-# architus action number of a message sent in a guild
-MESSAGE_SENT = 3001
 
 
 def _iso(moment: Any) -> str | None:
@@ -75,7 +72,7 @@ def guild_record(model: discord.Guild) -> dict[str, Any]:
 def message_entry(message: discord.Message) -> LogOtherBody:
     return LogOtherBody(
         id=str(message.id),
-        action=MESSAGE_SENT,
+        action=LogAction.MESSAGE_SENT,
         private=False,
         agent_id=str(message.author.id),
         subject_id=str(message.channel.id),
@@ -86,7 +83,8 @@ def message_entry(message: discord.Message) -> LogOtherBody:
 
 
 def audit_entry(entry: discord.AuditLogEntry) -> LogOtherBody:
-    """Moderation and audit-log entries are private: only VIEW_PRIVATE_LOGS sees them."""
+    """Moderation and audit-log entries are private: only VIEW_PRIVATE_LOGS sees them. Their
+    action is Discord's audit-log number as is (a `LogAction` where the catalogue lists it)."""
     target = getattr(entry.target, "id", None)
     return LogOtherBody(
         id=str(entry.id),

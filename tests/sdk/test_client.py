@@ -13,8 +13,7 @@ import pytest
 
 from architus_sdk import ArchitusClient, errors
 from architus_sdk.slices import pools
-from bot_bridge.bus import Bus
-from bot_bridge.mirror import mirror_for
+from bot_bridge.bus import Bus, mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 from tests.conftest import GatewayProcess, entry_point, token
@@ -64,32 +63,31 @@ async def test_a_bot_tool_script_end_to_end(
         ack = await client.spectate(GUILD, include_logs=True)
         pages = [page async for page in client.pool_all("member", GUILD, limit=1000)]
         assert [len(page.data) for page in pages] == [1000, 1000, 500]
-        members = pools.select(client.state["pools"], "member", GUILD)
+        members = pools.select(client.state.pools, "member", GUILD)
         assert set(members.ids) == set(simulated.members)
 
         # live pushes update the pools
         await run_simulation(simulated, publisher, events=40, rate=0)
         await eventually(
             lambda: (
-                set(pools.select(client.state["pools"], "member", GUILD).ids)
-                == set(simulated.members)
+                set(pools.select(client.state.pools, "member", GUILD).ids) == set(simulated.members)
             )
         )
-        assert client.state["spectate"].pool_seq > ack.pool_seq
+        assert (client.state.spectate.pool_seq or 0) > (ack.pool_seq or 0)
 
         # the gateway dies; events keep coming; it comes back; the client resumes
-        await eventually(lambda: client.state["spectate"].logs_seq == 20)
+        await eventually(lambda: client.state.spectate.logs_seq == 20)
         await gateway.kill()
         await run_simulation(simulated, publisher, events=60, rate=0)
         await gateway.start()
         await run_simulation(simulated, publisher, events=20, rate=0)
         # 120 events so far, every second one a log entry
-        await eventually(lambda: client.state["spectate"].logs_seq == 60, timeout=20)
-        entries = client.state["logs"].entries
+        await eventually(lambda: client.state.spectate.logs_seq == 60, timeout=20)
+        entries = client.state.logs.entries
         seqs = [entry.seq for entry in entries]
         assert seqs == list(range(seqs[0], seqs[-1] + 1))  # no gap, no duplicate
         assert any(entry.private for entry in entries)
-        final = pools.select(client.state["pools"], "member", GUILD)
+        final = pools.select(client.state.pools, "member", GUILD)
         assert {k: dict(v) for k, v in final.entities.items()} == simulated.members
 
         with pytest.raises(errors.Forbidden):
@@ -124,6 +122,11 @@ async def test_typed_errors_and_timeouts(gateway: GatewayProcess) -> None:
         assert rate_limited.retry_after > 0
     with pytest.raises(errors.NotConnected):
         await client.demote()
+    # a connect the gateway refuses raises the refusal's own error
+    refused = ArchitusClient(gateway.url, token=token(ttl=-5))
+    with pytest.raises(errors.Unauthenticated):
+        await refused.connect()
+    assert refused.state.connection.last_error is not None
 
 
 async def test_token_provider_renews_before_expiry(gateway: GatewayProcess) -> None:
@@ -136,7 +139,7 @@ async def test_token_provider_renews_before_expiry(gateway: GatewayProcess) -> N
     async with ArchitusClient(gateway.url, token_provider=provider) as client:
         await client.elevate()
         await eventually(lambda: len(minted) >= 3, timeout=10)
-        assert client.state["session"].user_id == "7"
+        assert client.state.session.user_id == "7"
 
 
 async def test_cli_tail_prints_live_entries(
@@ -174,13 +177,18 @@ async def test_cli_pool_prints_json(
 ) -> None:
     simulated, _ = guild
     env = {**os.environ, "ARCHITUS_URL": gateway.url, "ARCHITUS_TOKEN": token("1", {GUILD: 0x2})}
+    # as docs/sdk.md writes it: the connection options after the subcommand
     process = await asyncio.create_subprocess_exec(
         entry_point("architus"),
         "pool",
         "role",
         "--guild",
         GUILD,
-        env=env,
+        "--url",
+        gateway.url,
+        "--token",
+        env["ARCHITUS_TOKEN"],
+        env={key: value for key, value in env.items() if not key.startswith("ARCHITUS_")},
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await asyncio.wait_for(process.communicate(), 30)

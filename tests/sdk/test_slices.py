@@ -6,7 +6,7 @@ from typing import Any
 
 from architus_sdk.slices import logs, pools, pushes, root_reducer, spectate
 from architus_sdk.store import Action
-from architus_sdk.wire import SpectateData
+from architus_sdk.wire import LogAction, SpectateData
 
 GUILD = "1"
 
@@ -29,7 +29,7 @@ def log_push(seq: int, private: bool) -> dict[str, Any]:
         "epoch": "e",
         "seq": seq,
         "id": str(seq),
-        "action": 3001,
+        "action": LogAction.MESSAGE_SENT,
         "private": private,
         "agent_id": "9",
         "subject_id": None,
@@ -60,10 +60,10 @@ def test_log_pool_pushes_merge_into_the_pool_and_move_the_seq() -> None:
         ),
     )
     state = root_reducer(state, pushes.log_pool(pool_push(2, "delete", ["6"])))
-    members = pools.select(state["pools"], "member", GUILD)
+    members = pools.select(state.pools, "member", GUILD)
     assert members.ids == ("5",)
     assert members.entities["5"] == {"id": "5", "name": "a", "nick": "b"}
-    assert state["spectate"].pool_seq == 2
+    assert state.spectate.pool_seq == 2
 
 
 def test_unchanged_pushes_keep_every_slice() -> None:

@@ -10,27 +10,16 @@ import asyncio
 import json
 import os
 import sys
+from argparse import SUPPRESS
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from architus_sdk import errors
 from architus_sdk.client import ArchitusClient
 from architus_sdk.slices import pushes
-from architus_sdk.store import Action, Middleware, MiddlewareAPI
-from architus_sdk.store.store import Dispatch
-
-_ACTIONS = {
-    3001: "message",
-    3200: "response added",
-    3201: "response removed",
-    3202: "response edited",
-    3203: "response fired",
-    20: "kick",
-    22: "ban",
-    24: "member update",
-    25: "member roles",
-    72: "message deleted",
-}
+from architus_sdk.store import Action, Dispatch, Middleware, MiddlewareAPI
+from architus_sdk.wire import EntityType, log_actions
+from architus_sdk.wire.entities import GUILD_SCOPED
 
 
 def _paint(text: str, code: str, stream: TextIO) -> str:
@@ -41,7 +30,7 @@ def format_push(action: Action, stream: TextIO = sys.stdout) -> str | None:
     """One line per push; private entries are marked."""
     push: dict[str, Any] = action.payload
     if pushes.log_other.match(action):
-        kind = _ACTIONS.get(push["action"], f"action {push['action']}")
+        kind = log_actions.label(push["action"])
         mark = _paint(" [private]", "1;31", stream) if push["private"] else ""
         who = push.get("agent_id") or "-"
         content = f" {push['content']}" if push.get("content") else ""
@@ -61,11 +50,11 @@ def _printer(stream: TextIO) -> Middleware:
 
     def middleware(api: MiddlewareAPI[Any]) -> Any:
         def wrap(next_dispatch: Dispatch) -> Dispatch:
-            async def dispatch(action: Action) -> Action:
+            def dispatch(action: Action) -> Any:
                 line = format_push(action, stream)
                 if line is not None:
                     print(line, file=stream, flush=True)
-                return await next_dispatch(action)
+                return next_dispatch(action)
 
             return dispatch
 
@@ -91,7 +80,7 @@ async def _tail(args: argparse.Namespace) -> None:
 async def _pool(args: argparse.Namespace) -> None:
     async with ArchitusClient(args.url, token=args.token) as client:
         await client.elevate()
-        guild = args.guild if args.type not in ("user", "guild") else None
+        guild = args.guild if args.type in GUILD_SCOPED else None
         if args.search is not None:
             entities = (await client.pool(args.type, guild, search=args.search)).data
         else:
@@ -101,25 +90,42 @@ async def _pool(args: argparse.Namespace) -> None:
         print(json.dumps(entities, indent=2, ensure_ascii=False))
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="architus", description=__doc__)
-    parser.add_argument("--url", default=os.environ.get("ARCHITUS_URL", "http://127.0.0.1:8000"))
-    parser.add_argument("--token", default=os.environ.get("ARCHITUS_TOKEN"))
-    commands = parser.add_subparsers(dest="command", required=True)
-    tail = commands.add_parser("tail", help="print a guild's pushes as they arrive")
+def _connection_options(defaults: bool) -> argparse.ArgumentParser:
+    """--url and --token, for the top parser (with their defaults) and for every subcommand
+    (without: a default there would overwrite what was given before the subcommand)."""
+    options = argparse.ArgumentParser(add_help=False)
+    url = os.environ.get("ARCHITUS_URL", "http://127.0.0.1:8000") if defaults else SUPPRESS
+    token = os.environ.get("ARCHITUS_TOKEN") if defaults else SUPPRESS
+    group = options.add_argument_group("connection")
+    group.add_argument("--url", default=url, help="the gateway (ARCHITUS_URL)")
+    group.add_argument("--token", default=token, help="a JWT (ARCHITUS_TOKEN)")
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """`architus [--url U] [--token T] COMMAND ... [--url U] [--token T]`: the connection
+    options go before or after the subcommand (after wins)."""
+    top = argparse.ArgumentParser(
+        prog="architus", description=__doc__, parents=[_connection_options(True)]
+    )
+    late = _connection_options(False)
+    commands = top.add_subparsers(dest="command", required=True)
+    tail = commands.add_parser("tail", help="print a guild's pushes as they arrive", parents=[late])
     tail.add_argument("--guild", required=True)
     tail.add_argument("--no-logs", action="store_true", help="pool changes only")
-    pool = commands.add_parser("pool", help="print a pool as JSON")
-    pool.add_argument(
-        "type",
-        choices=["member", "channel", "role", "emoji", "auto_response", "setting", "user", "guild"],
-    )
+    pool = commands.add_parser("pool", help="print a pool as JSON", parents=[late])
+    pool.add_argument("type", choices=[entity_type.value for entity_type in EntityType])
     pool.add_argument("--guild")
     pool.add_argument("--search")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not args.token:
         parser.exit(2, "architus: give --token or set ARCHITUS_TOKEN\n")
-    if args.command == "pool" and args.type not in ("user", "guild") and not args.guild:
+    if args.command == "pool" and args.type in GUILD_SCOPED and not args.guild:
         parser.exit(2, f"architus: pool {args.type} needs --guild\n")
     try:
         asyncio.run(_tail(args) if args.command == "tail" else _pool(args))

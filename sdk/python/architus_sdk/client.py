@@ -25,6 +25,7 @@ from architus_sdk.slices import spectate as spectate_slice
 from architus_sdk.store import Middleware, Store
 from architus_sdk.wire import ElevationData, InterpretData, PoolData, SpectateData
 from architus_sdk.wire.codec import OrjsonCodec
+from architus_sdk.wire.entities import GUILD_SCOPED
 
 logger = logging.getLogger(__name__)
 
@@ -59,17 +60,32 @@ class ArchitusClient:
         self._background: set[asyncio.Task[Any]] = set()
         self._renewal: asyncio.TimerHandle | None = None
         self._resumed = asyncio.Event()
+        self._refusal: Any = None  # the last connect_error's payload
         self._register()
 
     # ---- lifecycle -------------------------------------------------------------------
 
     async def connect(self) -> None:
-        await self.store.dispatch(connection.changed(("connecting", None)))
+        self.store.dispatch(connection.changed(("connecting", None)))
         if self._token_provider is not None and self._token is None:
             self._token = await self._token_provider()
-        await self._sio.connect(
-            self.url, auth=self._auth, transports=self._transports, wait_timeout=self._timeout
-        )
+        self._refusal = None
+        try:
+            await self._sio.connect(
+                self.url, auth=self._auth, transports=self._transports, wait_timeout=self._timeout
+            )
+        except socketio.exceptions.ConnectionError as error:
+            await self._release_transport()
+            if isinstance(self._refusal, dict) and "reason" in self._refusal:
+                raise errors.from_ack(self._refusal) from error  # refused: 401, 503, ...
+            raise errors.NotConnected(f"cannot connect to {self.url}: {error}") from error
+
+    async def _release_transport(self) -> None:
+        """A connect that failed leaves Engine.IO's own HTTP session open: close it."""
+        engine = self._sio.eio
+        http = getattr(engine, "http", None)
+        if http is not None and not getattr(engine, "external_http", False) and not http.closed:
+            await http.close()
 
     async def close(self) -> None:
         if self._renewal is not None:
@@ -99,14 +115,14 @@ class ArchitusClient:
         data = ElevationData.model_validate(
             await self._request("request_elevation", {"token": self._token})
         )
-        await self.store.dispatch(session_slice.elevated(data))
+        self.store.dispatch(session_slice.elevated(data))
         self._schedule_renewal(data)
         return data
 
     async def demote(self) -> None:
         await self._request("demote", {})
-        await self.store.dispatch(session_slice.demoted("demoted"))
-        await self.store.dispatch(spectate_slice.stopped("demoted"))
+        self.store.dispatch(session_slice.demoted("demoted"))
+        self.store.dispatch(spectate_slice.stopped("demoted"))
 
     async def spectate(self, guild_id: str | None, include_logs: bool = False) -> SpectateData:
         payload: dict[str, Any] = {"guild_id": guild_id}
@@ -114,9 +130,9 @@ class ArchitusClient:
             payload["include_logs"] = include_logs
         data = SpectateData.model_validate(await self._request("spectate", payload))
         if guild_id is None:
-            await self.store.dispatch(spectate_slice.stopped("requested"))
+            self.store.dispatch(spectate_slice.stopped("requested"))
         else:
-            await self.store.dispatch(spectate_slice.started((data, include_logs)))
+            self.store.dispatch(spectate_slice.started((data, include_logs)))
         return data
 
     async def pool(
@@ -143,8 +159,8 @@ class ArchitusClient:
             if value is not None:
                 request[name] = value
         data = PoolData.model_validate(await self._request("pool", request))
-        scope = guild_id if entity_type not in ("user", "guild") else None
-        await self.store.dispatch(pools.loaded((entity_type, scope, data.data, False)))
+        scope = guild_id if entity_type in GUILD_SCOPED else None
+        self.store.dispatch(pools.loaded((entity_type, scope, data.data, False)))
         return data
 
     async def pool_all(
@@ -176,9 +192,9 @@ class ArchitusClient:
             request["content"] = content
         if emoji is not None:
             request["emoji"] = emoji
-        await self.store.dispatch(interpret.said(request))
+        self.store.dispatch(interpret.said(request))
         answer = await self._request("interpret", request)
-        await self.store.dispatch(interpret.answered(answer))
+        self.store.dispatch(interpret.answered(answer))
         return InterpretData.model_validate(answer)
 
     async def _request(self, event: str, payload: dict[str, Any]) -> Any:
@@ -213,8 +229,8 @@ class ArchitusClient:
 
     def _pusher(self, creator: Any) -> Callable[[dict[str, Any]], Awaitable[None]]:
         async def push(data: dict[str, Any]) -> None:
-            epoch = self.state["spectate"].epoch
-            await self.store.dispatch(creator(data))
+            epoch = self.state.spectate.epoch
+            self.store.dispatch(creator(data))
             if epoch is not None and data.get("epoch") != epoch:
                 self._spawn(self._refetch_pools())  # the gateway's history was lost
 
@@ -222,33 +238,34 @@ class ArchitusClient:
 
     async def _on_connect(self) -> None:
         transport = self._sio.transport()
-        await self.store.dispatch(connection.changed(("connected", transport)))
+        self.store.dispatch(connection.changed(("connected", transport)))
         # handlers run on the read loop: requests must not be awaited here
         self._spawn(self._resume())
 
     async def _on_disconnect(self, reason: Any = None) -> None:
-        await self.store.dispatch(connection.changed(("reconnecting", None)))
+        self.store.dispatch(connection.changed(("reconnecting", None)))
 
     async def _on_connect_error(self, data: Any = None) -> None:
-        await self.store.dispatch(connection.failed(str(data)))
+        self._refusal = data
+        self.store.dispatch(connection.failed(str(data)))
 
     async def _on_expired(self, data: Any = None) -> None:
-        await self.store.dispatch(session_slice.demoted("token_expired"))
+        self.store.dispatch(session_slice.demoted("token_expired"))
         if self._token_provider is None:
-            await self.store.dispatch(spectate_slice.stopped("token_expired"))
+            self.store.dispatch(spectate_slice.stopped("token_expired"))
         else:
             # keep the spectate position: a fresh token resumes it with nothing lost
             self._token = await self._token_provider()
             self._spawn(self._resume())
 
     async def _on_reset(self, data: Any = None) -> None:
-        await self.store.dispatch(pushes.spectate_reset(data))
-        await self.store.dispatch(spectate_slice.stopped("permissions_changed"))
+        self.store.dispatch(pushes.spectate_reset(data))
+        self.store.dispatch(spectate_slice.stopped("permissions_changed"))
 
     async def _resume(self) -> None:
         """After a (re)connect: elevated by the connect `auth`; spectate again from where the
         store stands, and re-fetch the pools if the gateway cannot replay what was missed."""
-        spectating = self.state["spectate"]
+        spectating = self.state.spectate
         try:
             # python-socketio marks itself connected only after the connect handlers ran
             async with asyncio.timeout(self._timeout):
@@ -257,7 +274,7 @@ class ArchitusClient:
             if self._token:
                 data = await self._request("request_elevation", {"token": self._token})
                 elevation = ElevationData.model_validate(data)
-                await self.store.dispatch(session_slice.elevated(elevation))
+                self.store.dispatch(session_slice.elevated(elevation))
                 self._schedule_renewal(elevation)
             if spectating.guild_id is None:
                 return
@@ -275,21 +292,21 @@ class ArchitusClient:
                     },
                 )
             )
-            await self.store.dispatch(spectate_slice.started((ack, spectating.include_logs)))
+            self.store.dispatch(spectate_slice.started((ack, spectating.include_logs)))
             if not ack.recovered:
                 await self._refetch_pools()
         except (errors.ArchitusError, TimeoutError) as error:
             logger.warning("resume after reconnect failed: %s", error)
-            await self.store.dispatch(connection.failed(str(error)))
+            self.store.dispatch(connection.failed(str(error)))
         finally:
             self._resumed.set()
 
     async def _refetch_pools(self) -> None:
-        for entity_type, guild_id in list(self.state["pools"]):
+        for entity_type, guild_id in list(self.state.pools):
             entities: list[Any] = []
             async for page in self.pool_all(entity_type, guild_id):
                 entities += page.data
-            await self.store.dispatch(pools.loaded((entity_type, guild_id, entities, True)))
+            self.store.dispatch(pools.loaded((entity_type, guild_id, entities, True)))
 
     def _schedule_renewal(self, data: ElevationData) -> None:
         if self._token_provider is None:

@@ -1,60 +1,77 @@
-"""Typed errors, one per error reason of the protocol."""
+"""Typed errors, one per error reason of the protocol.
+
+Reasons and codes are not restated here: each class names its `ErrorReason` (the wire's one
+definition) and takes its code from it; a reason can have only one class.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from architus_sdk.wire import ErrorReason
+
+_BY_REASON: dict[ErrorReason, type[ArchitusError]] = {}
+
 
 class ArchitusError(Exception):
-    """A request the gateway refused, or that got no answer."""
+    """A request the gateway refused, or that got no answer.
+
+    `code` and `reason` are the protocol's (`reason` is None, `code` 0, for the failures that
+    are the client's own: a timeout, no connection)."""
 
     code: int = 0
-    reason: str = ""
+    reason: ErrorReason | None = None
+
+    def __init_subclass__(cls, reason: ErrorReason | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if reason is None:
+            return
+        taken = _BY_REASON.get(reason)
+        if taken is not None:
+            raise TypeError(f"{reason} already has its class, {taken.__name__}")
+        cls.reason, cls.code = reason, reason.code
+        _BY_REASON[reason] = cls
 
     def __init__(self, message: str, body: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.body = body or {}
 
 
-class BadRequest(ArchitusError):
-    code, reason = 400, "bad_request"
+class BadRequest(ArchitusError, reason=ErrorReason.BAD_REQUEST):
+    pass
 
 
-class Unauthenticated(ArchitusError):
-    code, reason = 401, "unauthenticated"
+class Unauthenticated(ArchitusError, reason=ErrorReason.UNAUTHENTICATED):
+    pass
 
 
-class Forbidden(ArchitusError):
-    code, reason = 403, "forbidden"
+class Forbidden(ArchitusError, reason=ErrorReason.FORBIDDEN):
+    pass
 
 
-class NotFound(ArchitusError):
-    code, reason = 404, "not_found"
+class NotFound(ArchitusError, reason=ErrorReason.NOT_FOUND):
+    pass
 
 
-class UnknownEvent(ArchitusError):
-    code, reason = 404, "unknown_event"
+class UnknownEvent(ArchitusError, reason=ErrorReason.UNKNOWN_EVENT):
+    pass
 
 
-class PayloadTooLarge(ArchitusError):
-    code, reason = 413, "payload_too_large"
+class PayloadTooLarge(ArchitusError, reason=ErrorReason.PAYLOAD_TOO_LARGE):
+    pass
 
 
-class RateLimited(ArchitusError):
-    code, reason = 429, "rate_limited"
-
+class RateLimited(ArchitusError, reason=ErrorReason.RATE_LIMITED):
     @property
     def retry_after(self) -> float:
         return float(self.body.get("retry_after", 0))
 
 
-class Unavailable(ArchitusError):
-    code, reason = 503, "unavailable"
+class Unavailable(ArchitusError, reason=ErrorReason.UNAVAILABLE):
+    pass
 
 
-class Internal(ArchitusError):
-    code, reason = 500, "internal"
-
+class Internal(ArchitusError, reason=ErrorReason.INTERNAL):
     @property
     def correlation_id(self) -> str | None:
         value = self.body.get("correlation_id")
@@ -69,22 +86,19 @@ class NotConnected(ArchitusError):
     """The client is not connected."""
 
 
-_BY_REASON: dict[str, type[ArchitusError]] = {
-    cls.reason: cls
-    for cls in (
-        BadRequest,
-        Unauthenticated,
-        Forbidden,
-        NotFound,
-        UnknownEvent,
-        PayloadTooLarge,
-        RateLimited,
-        Unavailable,
-        Internal,
-    )
-}
+def for_reason(reason: ErrorReason) -> type[ArchitusError]:
+    """The class of an error reason."""
+    return _BY_REASON[reason]
 
 
 def from_ack(error: dict[str, Any]) -> ArchitusError:
-    cls = _BY_REASON.get(str(error.get("reason")), ArchitusError)
-    return cls(str(error.get("message", "")), error)
+    """The error of a refused ack (`{code, reason, message, ...}`); a reason this SDK does
+    not know yet is a plain `ArchitusError`."""
+    message = str(error.get("message", ""))
+    try:
+        return _BY_REASON[ErrorReason(str(error.get("reason")))](message, error)
+    except ValueError:
+        unknown = ArchitusError(message, error)
+        code = error.get("code")
+        unknown.code = code if isinstance(code, int) else 0
+        return unknown

@@ -3,7 +3,12 @@ ConnectionState parsers to turn into real Guild, Member, Role... objects."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from discord.types.emoji import Emoji
+from discord.types.gateway import GuildMemberUpdateEvent
+from discord.types.member import MemberWithUser
+from discord.types.message import Message
 
 GUILD = "660000000000000001"
 BOT = "660000000000009999"
@@ -27,16 +32,25 @@ def member(
     nick: str | None = None,
     roles: list[str] | None = None,
     avatar: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "user": user(user_id, username, avatar),
-        "nick": nick,
-        "roles": roles or [],
-        "joined_at": "2024-05-01T12:00:00+00:00",
-        "deaf": False,
-        "mute": False,
-        "flags": 0,
-    }
+) -> MemberWithUser:
+    # cast: the JSON Discord sends, with fields discord.py's TypedDicts do not list
+    return cast(
+        MemberWithUser,
+        {
+            "user": user(user_id, username, avatar),
+            "nick": nick,
+            "roles": roles or [],
+            "joined_at": "2024-05-01T12:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        },
+    )
+
+
+def member_update(member: MemberWithUser, **changes: Any) -> GuildMemberUpdateEvent:
+    """GUILD_MEMBER_UPDATE: the whole member again, with its guild and the changes."""
+    return cast(GuildMemberUpdateEvent, {**member, "guild_id": GUILD, "avatar": None, **changes})
 
 
 def role(
@@ -72,19 +86,22 @@ def channel(
     }
 
 
-def emoji(emoji_id: str, name: str, *, animated: bool = False) -> dict[str, Any]:
-    return {
-        "id": emoji_id,
-        "name": name,
-        "animated": animated,
-        "available": True,
-        "roles": [],
-        "require_colons": True,
-        "managed": False,
-    }
+def emoji(emoji_id: str, name: str, *, animated: bool = False) -> Emoji:
+    return cast(
+        Emoji,
+        {
+            "id": emoji_id,
+            "name": name,
+            "animated": animated,
+            "available": True,
+            "roles": [],
+            "require_colons": True,
+            "managed": False,
+        },
+    )
 
 
-def guild_create(members: list[dict[str, Any]]) -> dict[str, Any]:
+def guild_create(members: list[MemberWithUser]) -> dict[str, Any]:
     return {
         "id": GUILD,
         "name": "Payload Guild",
@@ -111,22 +128,25 @@ def guild_create(members: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def message_create(message_id: str, author: dict[str, Any], content: str) -> dict[str, Any]:
-    return {
-        "id": message_id,
-        "channel_id": "660000000000000402",
-        "guild_id": GUILD,
-        "author": author["user"],
-        "member": {k: v for k, v in author.items() if k != "user"},
-        "content": content,
-        "timestamp": "2024-05-01T12:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-    }
+def message_create(message_id: str, author: MemberWithUser, content: str) -> Message:
+    return cast(
+        Message,
+        {
+            "id": message_id,
+            "channel_id": "660000000000000402",
+            "guild_id": GUILD,
+            "author": author["user"],
+            "member": {k: v for k, v in author.items() if k != "user"},
+            "content": content,
+            "timestamp": "2024-05-01T12:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+        },
+    )

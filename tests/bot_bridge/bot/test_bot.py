@@ -13,8 +13,7 @@ from discord.ext import commands
 
 from architus_sdk.wire import EntityType, LogOther, LogPool
 from bot_bridge.bot import INTENTS, create_bot
-from bot_bridge.bus import Bus
-from bot_bridge.mirror import Mirror, mirror_for
+from bot_bridge.bus import Bus, Mirror, mirror_for
 from bot_bridge.publisher import Publisher
 from tests.bot_bridge.bot import payloads
 from tests.bot_bridge.bot.payloads import GUILD
@@ -139,7 +138,7 @@ async def test_member_events_update_mirror_and_push(
     carol = payloads.member("660000000000000503", "carol")
     state.parse_guild_member_add({**carol, "guild_id": GUILD})
     await client.wait_for(lambda c: len(pool_pushes(c, "member")) == 1)
-    state.parse_guild_member_update({**carol, "guild_id": GUILD, "nick": "Caz"})
+    state.parse_guild_member_update(payloads.member_update(carol, nick="Caz"))
     await client.wait_for(lambda c: len(pool_pushes(c, "member")) == 2)
     state.parse_guild_member_remove({"guild_id": GUILD, "user": ADA["user"]})
     await client.wait_for(lambda c: len(pool_pushes(c, "member")) == 3)
@@ -223,7 +222,7 @@ async def test_messages_are_public_and_audit_entries_private(
             "guild_id": GUILD,
             "id": "660000000000000701",
             "user_id": ADA["user"]["id"],
-            "target_id": BOB["user"]["id"],
+            "target_id": str(BOB["user"]["id"]),
             "action_type": 20,
             "reason": "spam",
             "changes": [],

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from architus_sdk.slices import connection, interpret, logs, pools, session, spectate
 from architus_sdk.store import combine_reducers
 
-RootState = dict[str, Any]
+
+@dataclass(frozen=True)
+class RootState:
+    connection: connection.ConnectionState
+    session: session.SessionState
+    spectate: spectate.SpectateState
+    pools: pools.PoolsState
+    logs: logs.LogsState
+    interpret: interpret.InterpretState
+
 
 root_reducer = combine_reducers(
+    RootState,
     {
         "connection": connection.reducer,
         "session": session.reducer,
@@ -17,5 +27,5 @@ root_reducer = combine_reducers(
         "pools": pools.reducer,
         "logs": logs.reducer,
         "interpret": interpret.reducer,
-    }
+    },
 )

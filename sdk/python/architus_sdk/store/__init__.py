@@ -3,14 +3,19 @@
 from architus_sdk.store.action import Action, ActionCreator, create_action
 from architus_sdk.store.entities import (
     EMPTY,
+    EntityAdapter,
     EntityState,
     add_many,
+    create_entity_adapter,
     remove_many,
     set_all,
     set_many,
     upsert_many,
 )
 from architus_sdk.store.store import (
+    Dispatch,
+    DispatchDuringConstruction,
+    DispatchRefused,
     Middleware,
     MiddlewareAPI,
     ReentrantDispatch,
@@ -22,6 +27,10 @@ __all__ = [
     "EMPTY",
     "Action",
     "ActionCreator",
+    "Dispatch",
+    "DispatchDuringConstruction",
+    "DispatchRefused",
+    "EntityAdapter",
     "EntityState",
     "Middleware",
     "MiddlewareAPI",
@@ -30,6 +39,7 @@ __all__ = [
     "add_many",
     "combine_reducers",
     "create_action",
+    "create_entity_adapter",
     "remove_many",
     "set_all",
     "set_many",

@@ -4,7 +4,8 @@ CONTRACT.md section 2 is the source of truth; these models are its executable fo
 """
 
 from architus_sdk.wire.acks import AckError, AckOk, ErrorBody, ErrorReason
-from architus_sdk.wire.events import ClientEvent, ServerEvent
+from architus_sdk.wire.events import NAMESPACE, STREAM_EVENTS, ClientEvent, ServerEvent
+from architus_sdk.wire.log_actions import LogAction
 from architus_sdk.wire.permissions import DEFAULT_PERMISSIONS, Permission
 from architus_sdk.wire.pushes import (
     ElevationExpired,
@@ -14,24 +15,30 @@ from architus_sdk.wire.pushes import (
     LogPool,
     LogPoolBody,
     PoolOp,
+    Reconnect,
     SpectateReset,
 )
 from architus_sdk.wire.requests import (
     DemoteRequest,
     ElevationRequest,
-    InterpretAction,
-    InterpretData,
     InterpretRequest,
-    PoolData,
     PoolRequest,
     ResumePoint,
     SpectateRequest,
 )
-from architus_sdk.wire.responses import ElevationData, SpectateData
+from architus_sdk.wire.responses import (
+    ElevationData,
+    InterpretAction,
+    InterpretData,
+    PoolData,
+    SpectateData,
+)
 from architus_sdk.wire.snowflake import Snowflake
 
 __all__ = [
     "DEFAULT_PERMISSIONS",
+    "NAMESPACE",
+    "STREAM_EVENTS",
     "AckError",
     "AckOk",
     "ClientEvent",
@@ -45,6 +52,7 @@ __all__ = [
     "InterpretAction",
     "InterpretData",
     "InterpretRequest",
+    "LogAction",
     "LogOther",
     "LogOtherBody",
     "LogPool",
@@ -53,6 +61,7 @@ __all__ = [
     "PoolData",
     "PoolOp",
     "PoolRequest",
+    "Reconnect",
     "ResumePoint",
     "ServerEvent",
     "Snowflake",

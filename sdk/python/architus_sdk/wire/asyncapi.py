@@ -15,17 +15,21 @@ from pydantic.json_schema import models_json_schema
 
 from architus_sdk.wire.acks import AckError
 from architus_sdk.wire.entities import ENTITY_MODELS, GuildRecord
-from architus_sdk.wire.pushes import ElevationExpired, LogOther, LogPool, SpectateReset
+from architus_sdk.wire.pushes import (
+    ElevationExpired,
+    LogOther,
+    LogPool,
+    Reconnect,
+    SpectateReset,
+)
 from architus_sdk.wire.requests import (
     DemoteRequest,
     ElevationRequest,
-    InterpretData,
     InterpretRequest,
-    PoolData,
     PoolRequest,
     SpectateRequest,
 )
-from architus_sdk.wire.responses import ElevationData, SpectateData
+from architus_sdk.wire.responses import ElevationData, InterpretData, PoolData, SpectateData
 
 VERSION = "1.0.0"
 REF = "#/components/schemas/{model}"
@@ -53,6 +57,7 @@ PUSHES: dict[str, tuple[type[BaseModel], str]] = {
     "log_other": (LogOther, "A guild log entry (private ones only with VIEW_PRIVATE_LOGS)."),
     "elevation_expired": (ElevationExpired, "The token expired; the socket was demoted."),
     "spectate_reset": (SpectateReset, "A renewal removed the spectated guild or log access."),
+    "reconnect": (Reconnect, "The node is draining: reconnect to any node and resume."),
 }
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -139,6 +140,6 @@ GUILD_SCOPED = frozenset(
 )
 
 
-def entity_id(entity_type: EntityType, entity: dict[str, Any]) -> str:
+def entity_id(entity_type: EntityType, entity: Mapping[str, Any]) -> str:
     """Settings are keyed by `key`, everything else by its snowflake `id`."""
     return str(entity["key"] if entity_type is EntityType.SETTING else entity["id"])

@@ -1,6 +1,12 @@
-"""Event names, client to server and server to client."""
+"""Event names, client to server and server to client; the namespace they travel on; which
+push carries each of a guild's two streams."""
 
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
+
+# CONTRACT 2: the default Socket.IO namespace, and only it
+NAMESPACE = "/"
 
 
 class ClientEvent(StrEnum):
@@ -16,3 +22,11 @@ class ServerEvent(StrEnum):
     LOG_OTHER = "log_other"
     ELEVATION_EXPIRED = "elevation_expired"
     SPECTATE_RESET = "spectate_reset"
+    RECONNECT = "reconnect"
+
+
+# A guild's streams by name (`pool`: seqs are `pool_seq`, `logs`: `logs_seq`) and the event
+# each is pushed as. Keys are the stream names, so the bus's `Stream` members index it too.
+STREAM_EVENTS: Mapping[str, str] = MappingProxyType(
+    {"pool": ServerEvent.LOG_POOL.value, "logs": ServerEvent.LOG_OTHER.value}
+)

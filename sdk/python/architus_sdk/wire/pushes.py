@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from architus_sdk.wire.log_actions import LogAction
 from architus_sdk.wire.snowflake import Snowflake
 
 
@@ -49,7 +50,11 @@ class LogOtherBody(BaseModel):
     """A guild log entry as a publisher writes it (architus action numbers)."""
 
     id: Snowflake
-    action: int
+    # a catalogued LogAction, or another of Discord's audit-log numbers (below 3000)
+    action: LogAction | int = Field(
+        description="The entry's action number: see LogAction (below 3000: Discord's "
+        "audit-log action numbers, not all of which are listed)."
+    )
     private: bool
     agent_id: Snowflake | None
     subject_id: Snowflake | None
@@ -59,7 +64,7 @@ class LogOtherBody(BaseModel):
 
 
 class LogOther(Sequenced, LogOtherBody):
-    """A guild log entry; `action` uses architus's numbers (3001 message sent, ...)."""
+    """A guild log entry; `action` is a `LogAction` number (or another of Discord's)."""
 
 
 class ElevationExpired(BaseModel):
@@ -69,3 +74,11 @@ class ElevationExpired(BaseModel):
 class SpectateReset(BaseModel):
     guild_id: Snowflake
     reason: Literal["permissions_changed"] = "permissions_changed"
+
+
+class Reconnect(BaseModel):
+    """CONTRACT 2.3: the node is draining; reconnect (to any node) and resume. The node closes
+    the socket itself within `within_ms`."""
+
+    reason: Literal["shutdown"] = "shutdown"
+    within_ms: int = Field(ge=0)

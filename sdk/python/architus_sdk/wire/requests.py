@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -87,14 +87,6 @@ class PoolRequest(Request):
         return self.limit or default
 
 
-class PoolData(BaseModel):
-    type: EntityType
-    data: list[Any]
-    nonexistent: list[str]
-    finished: bool
-    next: str | None
-
-
 class InterpretRequest(Request):
     """A visitor's message (`send`) or reaction (`react`/`unreact`) in the front-page demo."""
 
@@ -115,15 +107,3 @@ class InterpretRequest(Request):
         elif self.emoji is None:
             raise _refuse("interpret_emoji", f"{self.action} needs emoji")
         return self
-
-
-class InterpretAction(BaseModel):
-    action: Literal["send", "react", "edit"]
-    message_id: Snowflake
-    content: str | None = None
-    emoji: str | None = None
-
-
-class InterpretData(BaseModel):
-    guild_id: Snowflake
-    actions: list[InterpretAction]

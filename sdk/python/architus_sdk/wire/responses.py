@@ -1,9 +1,11 @@
 """The `data` of successful acks."""
 
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from architus_sdk.wire.pushes import EntityType
 from architus_sdk.wire.snowflake import Snowflake
 
 
@@ -20,3 +22,23 @@ class SpectateData(BaseModel):
     logs_seq: int | None = None
     recovered: bool | None = None
     replayed: int | None = None
+
+
+class PoolData(BaseModel):
+    type: EntityType
+    data: list[Any]
+    nonexistent: list[str]
+    finished: bool
+    next: str | None
+
+
+class InterpretAction(BaseModel):
+    action: Literal["send", "react", "edit"]
+    message_id: Snowflake
+    content: str | None = None
+    emoji: str | None = None
+
+
+class InterpretData(BaseModel):
+    guild_id: Snowflake
+    actions: list[InterpretAction]
