@@ -19,6 +19,7 @@ from typing import cast
 from quart import Quart
 
 from architus_ws.config import Settings
+from architus_ws.connections.drain import Drain
 from architus_ws.gateway import Gateway
 from architus_ws.observability.access_log import AccessLog, ASGIApp
 from architus_ws.observability.metrics_listener import MetricsListener
@@ -57,6 +58,7 @@ def create_app(
     random_source: Callable[[], random.Random] = random.Random,
     mounts: Mounts = MOUNTS,
     gate: ConnectionGate = GATE,
+    drain_on_signal: bool = False,
 ) -> GatewayApp:
     """Build the gateway. Starting and stopping follow the ASGI lifespan of the server.
     `gate` is the door uvicorn's `http=GatedHttp` (`UVICORN_HTTP`) keeps; it takes the
@@ -81,6 +83,12 @@ def create_app(
         except TimeoutError:
             logger.warning("gateway shutdown unfinished after %.0f s; exiting", STOP_TIMEOUT)
 
+    if drain_on_signal:
+        # `serve`: SIGTERM and SIGINT drain first (connections/drain.py); off in-process
+        # (tests), where signals are the test runner's
+        drain = Drain(gateway.drain, settings.drain_seconds)
+        quart.before_serving(drain.install)
+        quart.after_serving(drain.uninstall)
     if settings.metrics_address is not None:
         listener = MetricsListener(*settings.metrics_address, render=_full_metrics(gateway))
         quart.before_serving(listener.start)
@@ -105,4 +113,4 @@ def served(app: GatewayApp) -> ASGIApp:
 
 def app_from_environment() -> ASGIApp:
     """The app of one worker of `serve --workers N` (uvicorn imports it by name)."""
-    return served(create_app(Settings.from_env()))
+    return served(create_app(Settings.from_env(), drain_on_signal=True))

@@ -128,7 +128,7 @@ def _serve(args: argparse.Namespace) -> None:
         _serve_workers(args, environ)
         return
     settings = Settings.from_env(environ, redis_url=args.redis)
-    app = create_app(settings)
+    app = create_app(settings, drain_on_signal=True)
     if args.demo:
         demo.attach_demo(app)
         kid, secret = next(iter(settings.jwt_secrets.items()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -13,7 +15,7 @@ from typing import Any
 import socketio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from architus_sdk.wire import ClientEvent, ErrorReason
+from architus_sdk.wire import NAMESPACE, ClientEvent, ErrorReason, Reconnect, ServerEvent
 from architus_sdk.wire.codec import OrjsonCodec
 from architus_ws.auth.elevation import Elevation
 from architus_ws.auth.tokens import Claims, TokenVerifier
@@ -22,7 +24,6 @@ from architus_ws.connections.admission import Admission
 from architus_ws.connections.idle import IdleSockets
 from architus_ws.connections.session import Session
 from architus_ws.fanout.feeds import Feeds
-from architus_ws.fanout.rooms import NAMESPACE
 from architus_ws.fanout.sender import DirectSender, Message
 from architus_ws.fanout.spectators import Spectators
 from architus_ws.observability import access_log
@@ -34,8 +35,7 @@ from architus_ws.requests.pools import Pools
 from architus_ws.requests.ratelimit import AddressBudgets
 from architus_ws.transport import Engine, EngineOptions
 from architus_ws.transport.socketio_engine import AsyncServer
-from bot_bridge.bus import Bus
-from bot_bridge.mirror import mirror_for
+from bot_bridge.bus import Bus, mirror_for
 from bot_bridge.responder import ResponseMaker
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,8 @@ class Gateway:
             engine=self.engine, json=OrjsonCodec, async_handlers=True, screen=screen
         )
         self.sessions: dict[str, Session] = {}
+        # shutting down: not ready, connects refused, sockets being handed to other nodes
+        self.draining = False
         self.sender = DirectSender(self.server, self.engine)
         self.feeds = Feeds(self.bus, self.sender, self._delivered)
         self.metrics = Metrics(self.feeds.spectator_counts, lambda: self.engine.paused_writes)
@@ -149,7 +151,32 @@ class Gateway:
         await self.mirror.disconnect()
         self.responder.close()
 
+    async def drain(self, window: float, hurry: asyncio.Event) -> None:
+        """Tell every socket to reconnect elsewhere, then close them at the Engine.IO layer
+        spread over 90 % of `window` (all at once when `hurry` is set), so the clients'
+        reconnects reach the other nodes as a stream rather than a wall (drain.py)."""
+        self.draining = True
+        notice = Reconnect(reason="shutdown", within_ms=round(window * 1000)).model_dump()
+        sids = list(self.sessions)
+        for sid in sids:
+            self.sender.to_socket(sid, ServerEvent.RECONNECT.value, notice)
+        loop = asyncio.get_running_loop()
+        start, span = loop.time(), window * 0.9
+        for index, sid in enumerate(sids):
+            if not hurry.is_set():
+                due = start + span * (index + 1) / len(sids)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(max(0.0, due - loop.time())):
+                        await hurry.wait()
+            if sid in self.sessions:
+                await self._close_connection(sid)
+        # Engine.IO sessions that never connected to Socket.IO go too
+        for session in list(self.engine.sessions.values()):
+            session.close()
+
     async def ready(self) -> bool:
+        if self.draining:
+            return False
         try:
             await self.bus.ping()
         except Exception:
@@ -192,6 +219,10 @@ class Gateway:
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any) -> None:
         session = Session.open(sid, client_address(environ), self.settings)
         try:
+            if self.draining:
+                raise RequestError(
+                    ErrorReason.UNAVAILABLE, "this node is shutting down: connect to another"
+                )
             claims = self._connect_claims(auth) or self._cookie_claims(environ)
             self.admission.admit(session.address)
         except RequestError as error:

@@ -24,9 +24,11 @@ async def healthz() -> Response:
 
 @routes.get("/readyz")
 async def readyz() -> Response:
-    if await _gateway().ready():
+    gateway = _gateway()
+    if await gateway.ready():
         return Response("ready\n", content_type="text/plain")
-    return Response("bus unreachable\n", status=503, content_type="text/plain")
+    why = "draining\n" if gateway.draining else "bus unreachable\n"
+    return Response(why, status=503, content_type="text/plain")
 
 
 @routes.get("/metrics")

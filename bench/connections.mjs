@@ -1,10 +1,13 @@
 // Connection load from socket.io-client over websocket, for bench/connections.py.
-//   node connections.mjs idle URL COUNT
-//     opens COUNT sockets (200 handshakes in flight at a time), prints {"ready": COUNT} and
-//     holds them until stdin closes.
+//   node connections.mjs idle URL COUNT TOKEN GUILD
+//     opens COUNT sockets (200 at a time in flight), each of which sends request_elevation
+//     with TOKEN and then spectates GUILD (`include_logs`), both acked ok; prints
+//     {"ready": COUNT} once all are spectating and holds them until stdin closes. Any refusal
+//     or failed connect: the reason on stderr, exit 2.
 //   node connections.mjs elevate URL CLIENTS SECONDS TOKEN
-//     CLIENTS sockets each send request_elevation back to back (the next once the last is
-//     acked) for SECONDS; prints {"acked": N, "refused": N, "seconds": S}.
+//     opens CLIENTS sockets and prints {"started": CLIENTS}; then each sends request_elevation
+//     back to back (the next once the last is acked) for SECONDS; prints
+//     {"acked": N, "refused": N, "seconds": S}.
 import { io } from "socket.io-client";
 
 const [mode, url, ...rest] = process.argv.slice(2);
@@ -17,23 +20,41 @@ function open() {
   });
 }
 
-async function openMany(count) {
+function fail(message) {
+  console.error(message);
+  process.exit(2);
+}
+
+async function openMany(count, prepare = async () => {}) {
   const sockets = [];
   for (let start = 0; start < count; start += 200) {
     const batch = Math.min(200, count - start);
-    sockets.push(...(await Promise.all(Array.from({ length: batch }, open))));
+    sockets.push(...(await Promise.all(Array.from({ length: batch }, async () => {
+      const socket = await open();
+      await prepare(socket);
+      return socket;
+    }))));
   }
   return sockets;
 }
 
 if (mode === "idle") {
-  const sockets = await openMany(Number(rest[0]));
+  const [count, token, guild] = rest;
+  const sockets = await openMany(Number(count), async (socket) => {
+    const elevated = await socket.emitWithAck("request_elevation", { token });
+    if (!elevated.ok) fail(`request_elevation refused: ${JSON.stringify(elevated)}`);
+    const spectating = await socket.emitWithAck("spectate",
+                                                { guild_id: guild, include_logs: true });
+    if (!spectating.ok) fail(`spectate refused: ${JSON.stringify(spectating)}`);
+    socket.on("disconnect", (reason) => fail(`a held socket was disconnected: ${reason}`));
+  }).catch((error) => fail(`connect failed: ${error.message}`));
   console.log(JSON.stringify({ ready: sockets.length }));
   process.stdin.on("data", () => {});
   process.stdin.on("end", () => process.exit(0));
 } else if (mode === "elevate") {
   const [clients, seconds, token] = rest;
   const sockets = await openMany(Number(clients));
+  console.log(JSON.stringify({ started: sockets.length }));
   let acked = 0;
   let refused = 0;
   const started = performance.now();
@@ -48,6 +69,5 @@ if (mode === "idle") {
   console.log(JSON.stringify({ acked, refused, seconds: elapsed }));
   process.exit(0);
 } else {
-  console.error(`unknown mode ${mode}`);
-  process.exit(2);
+  fail(`unknown mode ${mode}`);
 }

@@ -8,6 +8,13 @@ on the same client load (Node socket.io-client consumers), in one run:
   script (lua_publisher.mjs: a Node client, as the reference's emitter is);
 - stock python-socketio, events emitted in-process.
 
+Two figures per server: deliveries per second (pushes received by all consumers over the
+time between the first and the last receipt), and the server process's CPU seconds (utime +
+stime from /proc/PID/stat, from just before the events are triggered until the last is
+received) per million deliveries. The servers that publish in-process (gateway, stock)
+count the publishing too; node's emitter and gateway-redis's publisher are processes of
+their own, and Redis's CPU is not counted for any.
+
 usage: python -m bench.fanout [--spectators 100 1000] [--rounds 3] [--kinds node gateway ...]
 (kinds: node, gateway, gateway-redis, stock, gateway-hypercorn; node, the reference, first)
 """
@@ -18,17 +25,18 @@ import argparse
 import asyncio
 import json
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from architus_ws.tokens import mint_token
+from architus_ws.auth.tokens import mint_token
 from bench.servers import GUILD, entry
-from bench.support import SECRET, redis_server, save_results, serve
+from bench.support import SECRET, Served, cpu_seconds, redis_server, save_results, serve
 from bot_bridge.bus import Draft, Stream
-from bot_bridge.bus.bus_redis import RedisBackend
 from bot_bridge.bus.history import HistoryLimits
+from bot_bridge.bus.redis import RedisBackend
 
 HERE = Path(__file__).parent
 # The reference first: ratios are to Node socket.io with its Redis adapter.
@@ -71,12 +79,18 @@ def lua_calls(redis_url: str, events: int) -> bytes:
     return json.dumps({"script": script.script, "calls": calls}).encode()
 
 
-async def one_round(kind: str, clients: int, events: int, redis_url: str) -> float:
+@dataclass(frozen=True)
+class Round:
+    deliveries_per_s: float
+    cpu_s_per_million: float  # the server process's
+
+
+async def one_round(kind: str, clients: int, events: int, redis_url: str) -> Round:
     async with serve(kind, redis_url) as served:
-        return await measure(kind, served.url, clients, events, redis_url)
+        return await measure(kind, served, clients, events, redis_url)
 
 
-async def measure(kind: str, url: str, clients: int, events: int, redis_url: str) -> float:
+async def measure(kind: str, served: Served, clients: int, events: int, redis_url: str) -> Round:
     consumer = None
     try:
         token = mint_token(SECRET, "1", {GUILD: 0x2}, ttl=600)
@@ -84,7 +98,7 @@ async def measure(kind: str, url: str, clients: int, events: int, redis_url: str
         consumer = await asyncio.create_subprocess_exec(
             "node",
             str(HERE / "consumer.mjs"),
-            url,
+            served.url,
             str(clients),
             str(events),
             mode,
@@ -95,12 +109,15 @@ async def measure(kind: str, url: str, clients: int, events: int, redis_url: str
         assert consumer.stdout is not None
         ready = json.loads(await asyncio.wait_for(consumer.stdout.readline(), 120))
         assert ready == {"ready": True}, ready
-        await trigger(kind, url, redis_url, events)
+        cpu_before = cpu_seconds(served.pid)
+        await trigger(kind, served.url, redis_url, events)
         result: dict[str, Any] = json.loads(await asyncio.wait_for(consumer.stdout.readline(), 150))
+        cpu = cpu_seconds(served.pid) - cpu_before
         if result["timed_out"]:
             raise RuntimeError(f"{kind}: only {result['received']} of {clients * events} arrived")
         seconds = float(result["last_ms"] - result["first_ms"]) / 1000
-        return float(result["received"]) / seconds
+        received = float(result["received"])
+        return Round(received / seconds, cpu / received * 1e6)
     finally:
         if consumer is not None and consumer.returncode is None:
             consumer.terminate()
@@ -112,13 +129,17 @@ async def run(spectators: list[int], rounds: int, kinds: list[str]) -> dict[str,
     async with redis_server() as redis_url:
         for clients in spectators:
             events = DELIVERIES // clients
-            figures: dict[str, list[float]] = {kind: [] for kind in kinds}
+            figures: dict[str, list[Round]] = {kind: [] for kind in kinds}
             for _ in range(rounds):
                 # interleaved, so drift in the machine's load hits every server alike
                 for kind in kinds:
                     figures[kind].append(await one_round(kind, clients, events, redis_url))
             results[str(clients)] = {
-                kind: {"deliveries_per_s": statistics.median(values), "rounds": values}
+                kind: {
+                    "deliveries_per_s": statistics.median(r.deliveries_per_s for r in values),
+                    "cpu_s_per_million": statistics.median(r.cpu_s_per_million for r in values),
+                    "rounds": [vars(r) for r in values],
+                }
                 for kind, values in figures.items()
             }
     return results
@@ -140,16 +161,24 @@ def main() -> None:
         "stock": "stock python-socketio",
         "gateway-hypercorn": "architus gateway (memory), Hypercorn",
     }
+    reference = args.kinds[0]
     for clients, figures in results.items():
-        node = figures[args.kinds[0]]["deliveries_per_s"]
+        node = figures[reference]
         print(
             f"fan-out to {clients} websocket spectators, {DELIVERIES // int(clients)} events, "
             f"median of {args.rounds} rounds"
         )
-        print(f"{'server':<40}{'deliveries/s':>14}  vs {args.kinds[0]}")
+        print(
+            f"{'server':<40}{'deliveries/s':>14}{'vs ' + reference:>14}"
+            f"{'CPU s / 1M':>12}{'vs ' + reference:>14}"
+        )
         for kind in args.kinds:
-            value = figures[kind]["deliveries_per_s"]
-            print(f"{names[kind]:<40}{value:>14,.0f}{value / node:>8.2f}")
+            rate = figures[kind]["deliveries_per_s"]
+            cpu = figures[kind]["cpu_s_per_million"]
+            print(
+                f"{names[kind]:<40}{rate:>14,.0f}{rate / node['deliveries_per_s']:>14.2f}"
+                f"{cpu:>12.2f}{cpu / node['cpu_s_per_million']:>14.2f}"
+            )
     save_results("fanout", args, results)
 
 

@@ -27,9 +27,9 @@ from typing import Any
 
 import socketio
 
-from architus_sdk.wire import LogOtherBody
+from architus_sdk.wire import LogAction, LogOtherBody
 from architus_sdk.wire.codec import OrjsonCodec
-from architus_ws.tokens import mint_token
+from architus_ws.auth.tokens import mint_token
 from bench.support import (
     SECRET,
     gateway_process,
@@ -50,7 +50,7 @@ LOADS = [(100, 100), (1000, 10)]  # (spectators, events per second)
 def entry(n: int) -> LogOtherBody:
     return LogOtherBody(
         id=str(10**17 + n),
-        action=3001,
+        action=LogAction.MESSAGE_SENT,
         private=False,
         agent_id="1",
         subject_id=None,

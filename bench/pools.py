@@ -20,10 +20,9 @@ import socketio
 
 from architus_sdk.wire import EntityType
 from architus_sdk.wire.codec import OrjsonCodec
-from architus_ws.tokens import mint_token
+from architus_ws.auth.tokens import mint_token
 from bench.support import SECRET, gateway_process, percentile, redis_server, save_results
-from bot_bridge.bus import Bus
-from bot_bridge.mirror import Mirror, mirror_for
+from bot_bridge.bus import Bus, Mirror, mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild
 

@@ -1,6 +1,8 @@
 """The servers under load, each in its own process: `gateway` (this product on its in-memory
 bus, events published through `bot_bridge.Publisher` as the bot would) and `stock` (plain
-python-socketio on uvicorn, events emitted to a room). Both expose POST /bench/publish?n=N.
+python-socketio on uvicorn, events emitted to a room; `request_elevation` verifies the JWT
+with PyJWT and `spectate` enters the guild's rooms, as a python-socketio team would write
+them). Both expose POST /bench/publish?n=N.
 
 usage: python -m bench.servers gateway|stock PORT SECRET [uvicorn|hypercorn]
 """
@@ -15,7 +17,7 @@ import socketio
 import uvicorn
 from quart import Quart, request
 
-from architus_sdk.wire import LogOtherBody
+from architus_sdk.wire import LogAction, LogOtherBody
 from architus_ws import Settings, create_app
 from architus_ws.app import UVICORN_WS
 from bench.support import UNLIMITED
@@ -28,7 +30,7 @@ CONTENT = "x" * 120  # about 200 bytes of JSON per push, as in the measured base
 def entry(n: int) -> LogOtherBody:
     return LogOtherBody(
         id=str(10**17 + n),
-        action=3001,
+        action=LogAction.MESSAGE_SENT,
         private=False,
         agent_id="214037134477230080",
         subject_id=None,
@@ -62,18 +64,41 @@ def stock_app(secret: str) -> Any:
         return {"ok": True}
 
     async def request_elevation(sid: str, request: Any) -> dict[str, Any]:
-        # what a python-socketio team would write: verify, join the room, answer
+        # what a python-socketio team would write: verify, keep the claims in the session,
+        # join the room, answer
         try:
             claims = jwt.decode(
                 request["token"], secret, algorithms=["HS256"], options={"require": ["exp"]}
             )
         except (jwt.InvalidTokenError, KeyError, TypeError) as error:
             return {"ok": False, "error": {"code": 401, "message": str(error)}}
+        async with sio.session(sid) as session:
+            session["claims"] = claims
         await sio.enter_room(sid, f"{sid}_auth")
         return {"ok": True, "data": {"user_id": claims["sub"], "expires_at": claims["exp"]}}
 
+    async def spectate(sid: str, request: Any) -> dict[str, Any]:
+        # the elevation's claims must name the guild; the gateway's rooms for it
+        async with sio.session(sid) as session:
+            claims = session.get("claims")
+            if claims is None:
+                return {"ok": False, "error": {"code": 401, "message": "elevate first"}}
+            guild = request.get("guild_id") if isinstance(request, dict) else None
+            if not isinstance(guild, str) or guild not in claims.get("guilds", {}):
+                return {"ok": False, "error": {"code": 403, "message": f"not in token: {guild}"}}
+            for room in session.get("spectating", []):
+                await sio.leave_room(sid, room)
+            rooms = [f"guild:{guild}"] + (
+                [f"guild:{guild}:logs"] if request.get("include_logs") else []
+            )
+            for room in rooms:
+                await sio.enter_room(sid, room)
+            session["spectating"] = rooms
+        return {"ok": True, "data": {"guild_id": guild}}
+
     sio.on("join", join)
     sio.on("request_elevation", request_elevation)
+    sio.on("spectate", spectate)
 
     @quart.post("/bench/publish")
     async def publish() -> str:

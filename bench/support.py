@@ -28,6 +28,10 @@ UNLIMITED = {
     "ARCHITUS_INTERPRET_RATE": "1000000/1",
     "ARCHITUS_INTERPRET_ADDRESS_RATE": "1000000/1",
     "ARCHITUS_IDLE_ANONYMOUS_SECONDS": "0",
+    # 200 handshakes in flight from one address; requests sent back to back on one socket
+    "ARCHITUS_CONNECTIONS_PER_ADDRESS": "1000000",
+    "ARCHITUS_READ_FRAMES_PER_SECOND": "1000000",
+    "ARCHITUS_READ_BYTES_PER_SECOND": "1000000000",
 }
 
 
@@ -133,10 +137,18 @@ async def serve(kind: str, redis_url: str | None, cpu: int | None = None) -> Asy
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        await wait_until_serving(url)
+        serving = asyncio.ensure_future(wait_until_serving(url))
+        exited = asyncio.ensure_future(process.wait())
+        await asyncio.wait([serving, exited], return_when=asyncio.FIRST_COMPLETED)
+        if not serving.done():
+            serving.cancel()
+            raise RuntimeError(f"{kind} exited ({process.returncode}) before serving")
+        exited.cancel()
+        serving.result()
         yield Served(url, process.pid)
     finally:
-        process.terminate()
+        if process.returncode is None:
+            process.terminate()
         await process.wait()
 
 
@@ -153,6 +165,14 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (utime + stime), seconds."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after the command, which may hold spaces
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 def save_results(name: str, args: Any, results: Any) -> Path:

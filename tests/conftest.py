@@ -22,18 +22,18 @@ import redis as sync_redis
 import redis.asyncio as redis
 import socketio
 import uvicorn
-from port_for import get_port
 from pytest_redis import factories
 
+from architus_sdk.wire import ServerEvent
 from architus_ws import Settings, create_app
 from architus_ws.auth.tokens import mint_token
 from architus_ws.gateway import Gateway
 from architus_ws.transport.gate import ConnectionGate, gated_http
 from architus_ws.transport.upgrade import Mounts, upgrade_protocol
-from bot_bridge.bus import Bus
-from bot_bridge.mirror import mirror_for
+from bot_bridge.bus import Bus, mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild
+from tests.ports import free_port
 from tests.redis_cluster import RedisCluster, redis_cluster
 
 SECRET = "test-secret-" + "x" * 20
@@ -47,7 +47,9 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-redis_proc = factories.redis_proc(port=None)
+# None: "any random available port" as pytest-redis documents it (its annotation leaves None
+# out; its default, -1, would fall back to the configured port, 6379: the machine's own)
+redis_proc = factories.redis_proc(port=None)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -187,8 +189,8 @@ async def connect() -> AsyncIterator[ClientFactory]:
     async def factory(url: str, auth: Any = None, transport: str = "websocket") -> Client:
         sio = socketio.AsyncClient(reconnection=False)
         client = Client(sio)
-        for event in ("log_pool", "log_other", "elevation_expired", "spectate_reset"):
-            sio.on(event, _recorder(client, event))
+        for event in ServerEvent:
+            sio.on(event.value, _recorder(client, event.value))
         sio.on("connect_error", client.connect_errors.append)
         clients.append(client)
         await sio.connect(url, auth=auth, transports=[transport], wait_timeout=5)
@@ -273,7 +275,7 @@ class RedisServer:
 
 @pytest.fixture
 async def own_redis() -> AsyncIterator[RedisServer]:
-    server = RedisServer(int(get_port(None)))
+    server = RedisServer(free_port())
     await server.start()
     yield server
     await server.kill()
@@ -288,7 +290,7 @@ class GatewayProcess:
     """`architus-ws serve` in a process of its own, on a fixed port, to kill and restart."""
 
     def __init__(self, redis_url: str, **env: str) -> None:
-        self.port = int(get_port(None))
+        self.port = free_port()
         self.redis_url = redis_url
         self.env = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, **UNLIMITED_CONNECTS, **env}
         self.process: asyncio.subprocess.Process | None = None
@@ -365,7 +367,7 @@ def bus_url(request: pytest.FixtureRequest) -> str:
 async def demo_process() -> AsyncIterator[tuple[int, str]]:
     """`architus-ws serve --demo` as a newcomer runs it (no ARCHITUS_ settings); yields its
     port and the banner it printed before serving."""
-    port = int(get_port(None))
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHITUS_")}
     process = await asyncio.create_subprocess_exec(
         entry_point("architus-ws"),

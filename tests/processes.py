@@ -11,9 +11,9 @@ import time
 from collections.abc import AsyncIterator, Mapping
 
 import aiohttp
-from port_for import get_port
 
 from tests.conftest import SECRET, UNLIMITED_CONNECTS, entry_point
+from tests.ports import free_port
 
 
 class ServeProcess:
@@ -21,7 +21,7 @@ class ServeProcess:
     (so the process never blocks on a full pipe)."""
 
     def __init__(self, *args: str, env: Mapping[str, str] | None = None) -> None:
-        self.port = int(get_port(None))
+        self.port = free_port()
         self.args = args
         # A newcomer's environment: none of the machine's own ARCHITUS_ settings.
         base = {k: v for k, v in os.environ.items() if not k.startswith("ARCHITUS_")}

@@ -13,14 +13,14 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.ports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ROOT.parent / "shared" / "protocol-suites"
@@ -35,22 +35,6 @@ class SuiteRun:
     @property
     def titles(self) -> set[str]:
         return self.passed | set(self.failed)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
 
 
 @contextlib.contextmanager

@@ -12,6 +12,13 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 
+async def recv_text(connection: ClientConnection) -> str:
+    """The next frame, which must be text (the gateway sends JSON only)."""
+    frame = await connection.recv()
+    assert isinstance(frame, str), frame
+    return frame
+
+
 class RawSocket:
     def __init__(self, connection: ClientConnection) -> None:
         self.connection = connection

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from port_for import get_port
+from tests.ports import accepts, free_port
 
 
 @dataclass
@@ -65,7 +65,7 @@ class RedisCluster:
             if process.poll() is not None:
                 raise RuntimeError(f"redis-server on {port} exited with {process.returncode}")
             with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
-                if _cli("-p", str(port), "ping").strip() == "PONG" and _accepts(port + 10000):
+                if _cli("-p", str(port), "ping").strip() == "PONG" and accepts(port + 10000):
                     return
             if time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server on {port} never became ready")
@@ -86,18 +86,10 @@ class RedisCluster:
                 time.sleep(0.1)
 
 
-def _accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
 def _free_node_port() -> int:
     """A free port whose cluster bus port (+10000) is free too."""
     while True:
-        port = int(get_port(None))
+        port = free_port()
         if port + 10000 > 65535:
             continue
         with socket.socket() as probe:

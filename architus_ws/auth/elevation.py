@@ -14,12 +14,11 @@ import time
 
 import socketio
 
-from architus_sdk.wire import ElevationExpired, ServerEvent, SpectateReset
+from architus_sdk.wire import NAMESPACE, ElevationExpired, ServerEvent, SpectateReset
 from architus_ws.auth import permissions
 from architus_ws.auth.tokens import Claims
 from architus_ws.connections.session import Session
 from architus_ws.fanout import rooms
-from architus_ws.fanout.rooms import NAMESPACE
 from architus_ws.fanout.spectators import Spectators
 from architus_ws.observability.metrics import Metrics
 

@@ -15,16 +15,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from architus_sdk.wire import ServerEvent
+from architus_sdk.wire import STREAM_EVENTS
 from architus_ws.auth.permissions import event_class
 from architus_ws.fanout import rooms
 from architus_ws.fanout.sender import RawJson, Sender
 from bot_bridge.bus import Bus, BusEvent, BusUnavailable, Position, Stream, Subscription
 
 logger = logging.getLogger(__name__)
-
-# the push that carries each stream's events
-EVENT_NAMES = {Stream.POOL: ServerEvent.LOG_POOL.value, Stream.LOGS: ServerEvent.LOG_OTHER.value}
 
 
 @dataclass
@@ -177,7 +174,7 @@ class Feeds:
         feed.advanced.set()
         feed.advanced = asyncio.Event()
         room = rooms.class_room(feed.guild_id, event_class(event))
-        name = EVENT_NAMES[event.stream]
+        name = STREAM_EVENTS[event.stream]
         delivered = self._sender.to_room(room, name, RawJson(event.payload))
         if delivered:
             self._on_delivered(name, delivered)

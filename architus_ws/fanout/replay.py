@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from architus_sdk.wire import ResumePoint
+from architus_sdk.wire import STREAM_EVENTS, ResumePoint
 from architus_ws.auth.permissions import Access, LogAccess
 from architus_ws.connections.session import Session
-from architus_ws.fanout.feeds import EVENT_NAMES, GuildFeed
+from architus_ws.fanout.feeds import GuildFeed
 from architus_ws.fanout.sender import Message, RawJson
 from bot_bridge.bus import Bus, BusUnavailable, Stream
 
@@ -61,7 +61,7 @@ async def replay(
                 cursor[stream] = event.seq
                 if not access.receives(event):
                     continue
-                await emit(EVENT_NAMES[stream], RawJson(event.payload), session.sid)
+                await emit(STREAM_EVENTS[stream], RawJson(event.payload), session.sid)
                 replayed += 1
     return True, replayed
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from architus_ws.auth.permissions import Access, EventClass
 
-# the one Socket.IO namespace the gateway serves; every room is in it
-NAMESPACE = "/"
-
 
 def auth_room(sid: str) -> str:
     return f"{sid}_auth"

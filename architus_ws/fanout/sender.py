@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from socketio import packet
 
-from architus_ws.fanout.rooms import NAMESPACE
+from architus_sdk.wire import NAMESPACE
 from architus_ws.transport import Engine
 
 

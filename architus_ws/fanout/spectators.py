@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import socketio
 
+from architus_sdk.wire import NAMESPACE
 from architus_ws.auth.permissions import Access
 from architus_ws.connections.session import Session, Spectating
 from architus_ws.fanout import rooms
 from architus_ws.fanout.feeds import Feeds, GuildFeed
-from architus_ws.fanout.rooms import NAMESPACE
 
 
 class Spectators:

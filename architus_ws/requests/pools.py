@@ -20,9 +20,8 @@ from architus_sdk.wire.entities import GUILD_SCOPED
 from architus_ws.auth import permissions
 from architus_ws.auth.tokens import Claims
 from architus_ws.requests.errors import RequestError
-from bot_bridge.bus import BusUnavailable
-from bot_bridge.mirror import Mirror, SearchHit
-from bot_bridge.mirror.base import best_match, rank_hits, sort_key
+from bot_bridge.bus import BusUnavailable, Mirror, SearchHit
+from bot_bridge.bus.base import best_match, rank_hits, sort_key
 
 
 class Pools:

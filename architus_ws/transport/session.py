@@ -201,6 +201,11 @@ class Session(Ordered):
         self._outbox_bytes -= sum(packets.weight(packet) for packet in taken)
         return taken
 
+    @property
+    def poll_held(self) -> bool:
+        """A long-poll GET is waiting for packets."""
+        return self._waiter is not None
+
     def wait_poll(self) -> asyncio.Future[str | None] | None:
         """A future a long-poll waits on: None when packets are queued, or the packet that
         ends the poll (`close`, `noop`). None if a poll is already pending: the client

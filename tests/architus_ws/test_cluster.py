@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from bot_bridge.bus import Bus, Stream, keys
+from bot_bridge.bus import Bus, Stream
+from bot_bridge.bus import redis_keys as keys
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 from tests.architus_ws.requests.test_spectate import ALL

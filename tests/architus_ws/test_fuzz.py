@@ -16,7 +16,7 @@ import gc
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -109,7 +109,7 @@ async def settled(running: RunningGateway, tasks_before: set[int]) -> None:
     assert not [room for room, members in rooms.items() if members], rooms
 
 
-def in_thread(body: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+def in_thread(body: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     """Hypothesis calls tests synchronously: each example runs `body` on this test's loop
     (which also serves the gateway) from the thread hypothesis runs in."""
     loop = asyncio.get_running_loop()

@@ -29,8 +29,7 @@ import pytest
 
 from architus_sdk.wire import EntityType, LogOtherBody, Permission
 from architus_ws.config import RateLimit
-from bot_bridge.bus import Bus
-from bot_bridge.mirror import mirror_for
+from bot_bridge.bus import Bus, mirror_for
 from bot_bridge.publisher import Publisher, timestamp
 from bot_bridge.simulation import SimulatedGuild
 from tests.conftest import RunningGateway, settings, start_gateway, token

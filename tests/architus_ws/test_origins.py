@@ -19,7 +19,7 @@ async def opens(url: str, origin: str | None, transport: str) -> bool:
     headers = {"Origin": origin} if origin else {}
     with contextlib.suppress(socketio.exceptions.ConnectionError):
         await sio.connect(url, headers=headers, transports=[transport], wait_timeout=5)
-    connected = sio.connected
+    connected = bool(sio.connected)
     if connected:
         await sio.disconnect()
     return connected

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as redis
-from redis.cluster import key_slot
+from redis.crc import key_slot
 
 from architus_sdk.wire import EntityType
-from bot_bridge.bus import Bus, BusUnavailable, Stream, keys
-from bot_bridge.mirror import mirror_for
+from bot_bridge.bus import Bus, BusUnavailable, Stream, mirror_for
+from bot_bridge.bus import redis_keys as keys
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 from tests.architus_ws.requests.test_spectate import ALL, entry
@@ -37,7 +37,7 @@ async def slot_owners(cluster: RedisCluster) -> dict[int, int]:
     """slot -> port of the master that owns it."""
     client = redis.Redis(port=cluster.ports[0], decode_responses=True)
     try:
-        ranges = await client.execute_command("CLUSTER", "SLOTS")
+        ranges = await client.cluster("SLOTS")
     finally:
         await client.aclose()
     return {
@@ -98,11 +98,10 @@ async def test_guilds_on_every_shard_reach_spectators_on_both_nodes_in_order(
         for guild_id in ids:
             # each node holds one sharded subscription per stream, on the guild's own master
             shard = redis.Redis(port=port, decode_responses=True)
-            flat = await shard.execute_command(
-                "PUBSUB", "SHARDNUMSUB", *(keys.channel(guild_id, s) for s in Stream)
+            counts = dict(
+                await shard.pubsub_shardnumsub(*(keys.channel(guild_id, s) for s in Stream))
             )
             await shard.aclose()
-            counts = dict(zip(flat[::2], flat[1::2], strict=True))
             assert set(counts.values()) == {2}, counts
 
     published_before = [await command_calls(port, "publish") for port in by_shard]

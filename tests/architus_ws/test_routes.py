@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import aiohttp
-from port_for import get_port
 
 from tests.architus_ws.requests.test_spectate import ALL, GUILD
 from tests.conftest import (
@@ -14,6 +13,7 @@ from tests.conftest import (
     start_gateway,
     token,
 )
+from tests.ports import free_port
 
 
 async def get(url: str) -> tuple[int, str]:
@@ -44,7 +44,7 @@ async def test_readiness_follows_the_bus(own_redis: RedisServer) -> None:
 
 
 async def test_readiness_fails_without_redis() -> None:
-    running = await start_gateway(settings(f"redis://127.0.0.1:{get_port(None)}/0"))
+    running = await start_gateway(settings(f"redis://127.0.0.1:{free_port()}/0"))
     try:
         status, _ = await get(running.url + "/readyz")
         assert status == 503

@@ -1,6 +1,7 @@
-"""SIGTERM stops `architus-ws serve` within seconds and with status 0, whatever its clients do:
-long-polling requests held open, websockets, and a websocket that stopped reading (so the
-server's close can never be flushed to it)."""
+"""SIGTERM stops `architus-ws serve` within its drain window and seconds, with status 0,
+whatever its clients do: long-polling requests held open, websockets, and a websocket that
+stopped reading (so the server's close can never be flushed to it). The drain itself is
+tests/architus_ws/connections/test_drain.py."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from tests.architus_ws.requests.test_spectate import ALL, GUILD, entry
 from tests.conftest import Client, ClientFactory, token
 from tests.processes import serving
 
-# Past uvicorn's grace (2 s) plus the gateway's own shutdown (at most 3 s), with room for two
-# suites on two busy cores; far below the 45 s a held long-poll lasts (Engine.IO ping interval
-# and timeout), and below forever (a stuck reader).
-EXIT_WITHIN = 8.0
+# The drain window, then uvicorn's grace (2 s) plus the gateway's own shutdown (at most 3 s),
+# with room for two suites on two busy cores; far below the 45 s a held long-poll lasts
+# (Engine.IO ping interval and timeout), and below forever (a stuck reader).
+DRAIN = {"ARCHITUS_DRAIN_SECONDS": "2"}
+EXIT_WITHIN = 2 + 8.0
 PUSHES = 1000  # of 8 KB to the stuck reader: more than the loopback's socket buffers hold
 
 
@@ -58,10 +60,10 @@ async def a_stuck_reader(url: str, redis_url: str, watchers: list[Client]) -> As
         stuck.transport.abort()
 
 
-async def test_sigterm_with_open_clients_exits_at_once(
+async def test_sigterm_with_open_clients_exits_after_its_drain(
     redis_url: str, connect: ClientFactory
 ) -> None:
-    async with serving("--redis", redis_url) as server:
+    async with serving("--redis", redis_url, env=DRAIN) as server:
         watchers = await spectators(server.url, connect, "polling", 3)
         watchers += await spectators(server.url, connect, "websocket", 3)
         async with a_stuck_reader(server.url, redis_url, watchers):
@@ -70,8 +72,10 @@ async def test_sigterm_with_open_clients_exits_at_once(
         print(f"exit after SIGTERM: {seconds:.2f} s")
 
 
-async def test_sigterm_with_workers_exits_at_once(redis_url: str, connect: ClientFactory) -> None:
-    async with serving("--workers", "2", "--redis", redis_url) as server:
+async def test_sigterm_with_workers_exits_after_its_drain(
+    redis_url: str, connect: ClientFactory
+) -> None:
+    async with serving("--workers", "2", "--redis", redis_url, env=DRAIN) as server:
         watchers = await spectators(server.url, connect, "websocket", 4)
         async with a_stuck_reader(server.url, redis_url, watchers):
             code, seconds = await server.terminate(timeout=EXIT_WITHIN)

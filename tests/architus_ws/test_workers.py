@@ -7,18 +7,18 @@ import os
 
 import aiohttp
 import socketio
-from port_for import get_port
 
 from bot_bridge.bus import Bus
 from bot_bridge.publisher import Publisher
 from tests.architus_ws.requests.test_spectate import entry
 from tests.conftest import SECRET, UNLIMITED_CONNECTS, ClientFactory, entry_point, token
+from tests.ports import free_port
 
 GUILD = "730000000000000001"
 
 
 async def test_workers_share_the_port_and_the_bus(redis_url: str, connect: ClientFactory) -> None:
-    port = get_port(None)
+    port = free_port()
     server = await asyncio.create_subprocess_exec(
         entry_point("architus-ws"),
         "serve",

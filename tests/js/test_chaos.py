@@ -14,8 +14,12 @@ from pathlib import Path
 import pytest
 import redis.asyncio as redis
 
-from bot_bridge.bus import Stream, keys
+from bot_bridge.bus import Stream
+from bot_bridge.bus import redis_keys as keys
 from tests.conftest import SECRET, GatewayProcess, entry_point, token
+
+# needs node and the npm packages of tests/js (tests/js/package.json)
+pytestmark = pytest.mark.node
 
 HERE = Path(__file__).parent
 GUILD = "695000000000000001"
@@ -87,8 +91,8 @@ async def test_dashboards_lose_nothing_while_nodes_die(redis_url: str) -> None:
         assert await simulate.wait() == 0
         client = redis.Redis.from_url(redis_url)
         final = {
-            "pool": int(await client.get(keys.seq_key(GUILD, Stream.POOL))),
-            "logs": int(await client.get(keys.seq_key(GUILD, Stream.LOGS))),
+            "pool": int(await client.get(keys.seq_key(GUILD, Stream.POOL)) or 0),
+            "logs": int(await client.get(keys.seq_key(GUILD, Stream.LOGS)) or 0),
         }
         await client.aclose()
         dashboards.stdin.write((json.dumps(final) + "\n").encode())

@@ -15,6 +15,9 @@ from bot_bridge.publisher import Publisher
 from tests.architus_ws.requests.test_spectate import ALL, entry, member
 from tests.conftest import RunningGateway, token
 
+# needs node and the npm packages of tests/js (tests/js/package.json)
+pytestmark = pytest.mark.node
+
 HERE = Path(__file__).parent
 GUILD = "800000000000000001"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from typing import Any
 
 import jwt
 import pytest
@@ -15,7 +16,7 @@ from architus_ws.config import Settings
 from tests.conftest import SECRET, settings, token
 
 
-def verifier(**overrides: object) -> TokenVerifier:
+def verifier(**overrides: Any) -> TokenVerifier:
     return TokenVerifier(settings(**overrides))
 
 

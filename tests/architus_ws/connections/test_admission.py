@@ -12,7 +12,7 @@ import socketio
 
 from architus_ws.config import RateLimit
 from tests.conftest import RunningGateway, settings, start_gateway, token
-from tests.raw_socket import RawSocket
+from tests.raw_socket import RawSocket, recv_text
 
 PATH = "/socket.io/?EIO=4&transport=polling"
 
@@ -177,7 +177,7 @@ async def test_engine_io_sessions_without_a_connect_are_capped_and_closed() -> N
     try:
         for _ in range(2 + CONNECTS_IN_FLIGHT):
             ws = await ws_connect(url, compression=None)
-            assert (await ws.recv()).startswith("0{")  # Engine.IO open, and no "40" after it
+            assert (await recv_text(ws)).startswith("0{")  # Engine.IO open, and no "40" after it
             held.append(ws)
         with pytest.raises(InvalidStatus) as refused:
             await ws_connect(url, compression=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 from collections.abc import AsyncIterator
 from typing import Any
@@ -64,6 +65,10 @@ async def publish_mix(publisher: Publisher, count: int, pause: float = 0.0) -> N
             await publisher.upsert(GUILD, EntityType.MEMBER, [member(n)])
         if pause:
             await asyncio.sleep(pause)
+
+
+def has_pushes(client: Client, count: int) -> bool:
+    return len(client.pushes) >= count
 
 
 def seqs(client: Client, event: str, private: bool | None = None) -> list[int]:
@@ -128,7 +133,7 @@ async def test_the_seam_has_no_gap_and_no_duplicate(
             s for s in range(from_logs + 1, logs_total + 1) if perms == ALL or s not in private_seqs
         ]
         expected = len(wanted_logs) + pool_total - from_pool
-        await client.wait_for(lambda c, n=expected: len(c.pushes) >= n, timeout=10)
+        await client.wait_for(functools.partial(has_pushes, count=expected), timeout=10)
         await asyncio.sleep(0.05)
         assert seqs(client, "log_pool") == list(range(from_pool + 1, pool_total + 1))
         assert seqs(client, "log_other") == wanted_logs

@@ -26,7 +26,7 @@ from tests.conftest import (
     start_gateway,
     token,
 )
-from tests.raw_socket import RawSocket
+from tests.raw_socket import RawSocket, recv_text
 
 GUILD = "690000000000000001"
 EVENTS = 5000
@@ -63,7 +63,7 @@ async def non_reading_websocket(url: str) -> websockets.ClientConnection:
         max_size=None,
         compression=None,
     )
-    assert (await ws.recv()).startswith("0")  # Engine.IO open
+    assert (await recv_text(ws)).startswith("0")  # Engine.IO open
     return ws
 
 
@@ -72,7 +72,7 @@ async def non_reading_spectator(url: str) -> websockets.ClientConnection:
     reads again, so the server's writes back up."""
     ws = await non_reading_websocket(url)
     await ws.send("40" + json.dumps({"token": token(guilds={GUILD: 0x2})}))
-    assert (await ws.recv()).startswith("40")  # Socket.IO connected
+    assert (await recv_text(ws)).startswith("40")  # Socket.IO connected
     await ws.send("420" + json.dumps(["spectate", {"guild_id": GUILD, "include_logs": True}]))
     assert '"ok":true' in await ws.recv()
     return ws
@@ -149,7 +149,7 @@ async def test_a_reader_that_pauses_gets_everything_in_order_once_it_reads_again
         for _ in range(300):  # and more, queued behind the paused write
             sent += 1
             await publisher.log(GUILD, entry(content=BIG))
-        seqs = []
+        seqs: list[int] = []
         while len(seqs) < sent:
             frame = await paused.next_packet(timeout=10)
             assert frame is not None
@@ -183,7 +183,7 @@ async def cut_for_unread_answers(gateway: GatewayProcess, redis_url: str) -> Non
     await mirrored_guild(redis_url, GUILD, 5000)
     ws = await non_reading_websocket(gateway.url)
     await ws.send("40" + json.dumps({"token": token(guilds={GUILD: 0x2})}))
-    assert (await ws.recv()).startswith("40")
+    assert (await recv_text(ws)).startswith("40")
     page = {"type": "member", "guild_id": GUILD, "all": True, "limit": 5000}
     for n in range(60):  # ~60 MB of answers; stock weighed no queue shorter than 64
         await ws.send(f"42{n}" + json.dumps(["pool", page]))

@@ -106,7 +106,12 @@ async def test_no_token_or_session_id_in_the_output(level: str, connect: ClientF
     minted = {name: token(user=name, guilds=guilds) for name in ("1", "2", "3")}
     header, payload, signature = minted["3"].split(".")
     forged = f"{header}.{payload}.{signature[::-1]}"  # a signature that does not verify
-    async with serving("--demo", "--log-level", level, env={"ARCHITUS_ACCESS_LOG": "1"}) as server:
+    async with serving(
+        "--demo",
+        "--log-level",
+        level,
+        env={"ARCHITUS_ACCESS_LOG": "1", "ARCHITUS_DRAIN_SECONDS": "1"},
+    ) as server:
         await server.wait_for_output("Open it in a browser")
         demo_token = re.search(r"^\s+(ey[\w-]+\.[\w-]+\.[\w-]+)$", server.output, re.M)
         assert demo_token, server.output

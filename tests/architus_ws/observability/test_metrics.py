@@ -9,11 +9,11 @@ import os
 
 import aiohttp
 import pytest
-from port_for import get_port
 
 from architus_ws.config import ConfigError, Settings
 from tests.architus_ws.requests.test_spectate import ALL, GUILD
 from tests.conftest import SECRET, ClientFactory, RunningGateway, entry_point, token
+from tests.ports import free_port
 from tests.processes import serving
 
 OTHER_GUILD = "500000000000000002"
@@ -48,7 +48,7 @@ async def test_public_metrics_have_no_guild_ids(
 async def test_the_metrics_listener_has_them_and_the_public_route_is_gone(
     connect: ClientFactory,
 ) -> None:
-    metrics_port = int(get_port(None))
+    metrics_port = free_port()
     async with serving(env={"ARCHITUS_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}"}) as server:
         await spectate(server.url, connect)
         metrics_url = f"http://127.0.0.1:{metrics_port}"
@@ -74,13 +74,13 @@ async def test_the_metrics_listener_is_one_process(redis_url: str) -> None:
         "--workers",
         "2",
         "--port",
-        str(get_port(None)),
+        str(free_port()),
         "--redis",
         redis_url,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("ARCHITUS_")},
             "ARCHITUS_JWT_SECRET": SECRET,
-            "ARCHITUS_METRICS_ADDRESS": f"127.0.0.1:{get_port(None)}",
+            "ARCHITUS_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
         },
         stderr=asyncio.subprocess.PIPE,
     )

@@ -42,7 +42,7 @@ class Visitor:
 
     async def send(self, content: str, timeout: float = 5) -> dict[str, Any]:
         self.next_id += 2
-        return await self.client.call(
+        answer: dict[str, Any] = await self.client.call(
             "interpret",
             {
                 "action": "send",
@@ -52,6 +52,7 @@ class Visitor:
             },
             timeout=timeout,
         )
+        return answer
 
     async def texts(self, content: str, timeout: float = 5) -> list[str]:
         ack = await self.send(content, timeout)

@@ -11,8 +11,7 @@ import pytest
 
 from architus_sdk.wire import EntityType, PoolData
 from architus_sdk.wire.entities import ENTITY_MODELS
-from bot_bridge.bus import Bus
-from bot_bridge.mirror import mirror_for
+from bot_bridge.bus import Bus, mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild
 from tests.conftest import Client, ClientFactory, RunningGateway, mirrored_guild, token

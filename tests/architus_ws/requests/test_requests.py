@@ -8,11 +8,11 @@ import time
 from typing import Any
 
 import pytest
-from port_for import get_port
 
 from architus_ws.config import RateLimit
 from architus_ws.requests.handlers import Handler
 from tests.conftest import ClientFactory, RunningGateway, settings, start_gateway, token
+from tests.ports import free_port
 from tests.raw_socket import RawSocket
 
 GUILD = "400000000000000001"
@@ -117,9 +117,9 @@ async def test_event_names_that_are_not_strings(gateway: RunningGateway) -> None
         assert error_of(await raw.ack(ack_id)) == (404, "unknown_event")
         assert (await raw.request(99, "demote", {}))["ok"] is True
         await raw.close()
-    for name in ({}, [1], {"a": [1]}):
+    for structured in ({}, [1], {"a": [1]}):
         raw = await RawSocket.open(gateway.url)
-        await raw.send("421" + json.dumps([name, {}]))
+        await raw.send("421" + json.dumps([structured, {}]))
         assert await raw.ack(1) is None
         assert raw.closed
     async with asyncio.timeout(5):
@@ -187,7 +187,7 @@ async def test_rate_limit_recovers(connect: ClientFactory) -> None:
 
 
 async def test_unavailable_bus_answers_503_and_keeps_state(connect: ClientFactory) -> None:
-    dead = f"redis://127.0.0.1:{get_port(None)}/0"
+    dead = f"redis://127.0.0.1:{free_port()}/0"
     running = await start_gateway(settings(dead))
     try:
         client = await connect(running.url, auth={"token": token(guilds={GUILD: 0x112})})

@@ -24,7 +24,7 @@ from architus_ws.transport.options import EngineOptions
 from architus_ws.transport.session import Session
 from architus_ws.transport.socketio_engine import AsyncServer
 from architus_ws.transport.upgrade import Mounts, upgrade_protocol
-from tests.protocol_suites import free_port, wait_for_port
+from tests.ports import free_port, wait_for_port
 
 DRIVER = Path(__file__).with_name("idle_clients.mjs")
 

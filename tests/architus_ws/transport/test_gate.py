@@ -8,6 +8,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
 import aiohttp
 import pytest
@@ -15,6 +16,7 @@ import websockets
 
 from architus_ws.transport.gate import ConnectionGate
 from tests.conftest import RunningGateway, settings, start_gateway
+from tests.raw_socket import recv_text
 
 # Linux routes all of 127.0.0.0/8 to loopback: 127.0.0.2 is another client address, one
 # that uvicorn does not trust for X-Forwarded-For (127.0.0.1 is its default).
@@ -54,7 +56,7 @@ async def healthy(gateway: RunningGateway) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def running(gate: ConnectionGate, **overrides: object) -> AsyncIterator[RunningGateway]:
+async def running(gate: ConnectionGate, **overrides: Any) -> AsyncIterator[RunningGateway]:
     gateway = await start_gateway(settings(**overrides), gate=gate)
     try:
         yield gateway
@@ -121,7 +123,7 @@ async def test_websockets_leave_the_per_address_count_once_upgraded() -> None:
         sockets = []
         for _ in range(30):
             socket = await websockets.connect(url, local_addr=(ATTACKER, 0), compression=None)
-            assert (await socket.recv()).startswith("0{")
+            assert (await recv_text(socket)).startswith("0{")
             sockets.append(socket)
         assert gate.by_address.get(ATTACKER, 0) == 0
         assert gateway.gateway.engine.websockets == 30
@@ -141,9 +143,9 @@ async def test_a_flooding_socket_is_closed_and_counted() -> None:
     async with running(ConnectionGate(), read_frames_per_second=50) as gateway:
         url = gateway.url.replace("http", "ws") + WEBSOCKET_PATH
         async with websockets.connect(url, compression=None) as flood:
-            assert (await flood.recv()).startswith("0{")
+            assert (await recv_text(flood)).startswith("0{")
             await flood.send("40")
-            assert (await flood.recv()).startswith("40{")
+            assert (await recv_text(flood)).startswith("40{")
             event = "42" + json.dumps(["ping_me", {}])
             with pytest.raises(websockets.ConnectionClosed):
                 await send_until_closed(flood, event)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
+from typing import Any
 
 import engineio.packet
 import socketio
@@ -145,7 +146,7 @@ def test_uvicorn_proxy_headers_as_the_upgrade_uses_them() -> None:
 
     from architus_ws.transport.upgrade import forwarded_address
 
-    config = uvicorn.Config(app=None, forwarded_allow_ips="127.0.0.1")
+    config = uvicorn.Config(app=_no_app, forwarded_allow_ips="127.0.0.1")
     assert config.proxy_headers is True
     address_of = forwarded_address(config)
     assert address_of is not None
@@ -153,7 +154,7 @@ def test_uvicorn_proxy_headers_as_the_upgrade_uses_them() -> None:
     assert address_of("127.0.0.1", forwarded) == "203.0.113.7"
     assert address_of("198.51.100.1", forwarded) == "198.51.100.1"  # not a trusted proxy
     assert address_of("127.0.0.1", Headers()) == "127.0.0.1"
-    assert forwarded_address(uvicorn.Config(app=None, proxy_headers=False)) is None
+    assert forwarded_address(uvicorn.Config(app=_no_app, proxy_headers=False)) is None
 
 
 async def test_python_socketio_marks_lifecycle_calls_pending() -> None:
@@ -177,6 +178,10 @@ async def test_python_socketio_marks_lifecycle_calls_pending() -> None:
     assert manager.is_connected(sid, "/")
     manager.pre_disconnect(sid, "/")
     assert not manager.is_connected(sid, "/")
+
+
+async def _no_app(scope: Any, receive: Any, send: Any) -> None:
+    raise AssertionError("not served")
 
 
 def _keywords(call: ast.Call) -> list[str]:

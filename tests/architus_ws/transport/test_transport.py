@@ -9,7 +9,7 @@ import contextlib
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,7 +24,7 @@ from architus_ws.transport.engine import Engine
 from architus_ws.transport.options import EngineOptions
 from architus_ws.transport.session import Session
 from architus_ws.transport.upgrade import Mounts, upgrade_protocol
-from tests.protocol_suites import free_port
+from tests.ports import free_port
 
 FAST = EngineOptions(path="/engine.io/", ping_interval=5, ping_timeout=5, heartbeat_tick=0.02)
 
@@ -47,7 +47,7 @@ class Served:
         return self.url + "/engine.io/?EIO=4&transport=polling"
 
 
-async def _inner(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def _inner(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
         while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})
@@ -304,3 +304,25 @@ async def test_fan_out_frames_once_and_keeps_each_socket_order() -> None:
             assert [await ws.recv() for _ in range(20)] == [f"4push {i}" for i in range(20)]
             assert await ws.recv() == b"\x01\x02"
             await ws.close()
+
+
+async def test_a_held_poll_whose_client_goes_is_released_and_ends_the_session() -> None:
+    """A long-poll GET waits for packets; when its client closes the connection meanwhile,
+    the session ends at once (as Engine.IO's reference server does), not at its ping timeout
+    (here 60 s), and nothing of it is left."""
+    async with serve(replace(FAST, ping_interval=30, ping_timeout=30)) as served:
+        async with aiohttp.ClientSession() as http, http.get(served.polling) as opened:
+            sid = json.loads((await opened.text())[1:])["sid"]
+        port = int(served.url.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            f"GET /engine.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\n\r\n".encode()
+        )
+        await writer.drain()
+        session = served.engine.sessions[sid]
+        await _until(lambda: session.poll_held)
+        writer.close()
+        await _until(lambda: (sid, "transport close") in served.closed)
+        assert sid not in served.engine.sessions
+        assert reader.at_eof() or not await reader.read()
