@@ -18,6 +18,7 @@ import websockets
 from tests.architus_ws.requests.test_spectate import ALL, GUILD
 from tests.conftest import token
 from tests.processes import ServeProcess, serving
+from tests.raw_socket import recv_text
 
 WINDOW = 3.0
 SOCKETS = 8
@@ -63,7 +64,7 @@ async def test_sigterm_drains_the_node_over_its_window(redis_url: str) -> None:
         )
         await raw.recv()
         await raw.send("40" + json.dumps({"token": token(guilds={GUILD: ALL})}))
-        frames = [await raw.recv()]
+        frames = [await recv_text(raw)]
         assert (await readyz(server.url))[0] == 200
         assert server.process is not None
         signalled = time.monotonic()
@@ -81,7 +82,7 @@ async def test_sigterm_drains_the_node_over_its_window(redis_url: str) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
             async with asyncio.timeout(WINDOW + 10):
                 while True:
-                    frames.append(await raw.recv())
+                    frames.append(await recv_text(raw))
         code = await asyncio.wait_for(server.process.wait(), WINDOW + 10)
         exited = time.monotonic() - signalled
     assert code == 0, server.output[-3000:]
