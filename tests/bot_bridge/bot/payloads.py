@@ -3,12 +3,14 @@ ConnectionState parsers to turn into real Guild, Member, Role... objects."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from discord.types.emoji import Emoji
-from discord.types.gateway import GuildMemberUpdateEvent
-from discord.types.member import MemberWithUser
-from discord.types.message import Message
+if TYPE_CHECKING:
+    # discord.types imported first, before discord, runs into its own import cycle
+    from discord.types.emoji import Emoji
+    from discord.types.gateway import GuildMemberUpdateEvent
+    from discord.types.member import MemberWithUser
+    from discord.types.message import Message
 
 GUILD = "660000000000000001"
 BOT = "660000000000009999"
@@ -50,7 +52,7 @@ def member(
 
 def member_update(member: MemberWithUser, **changes: Any) -> GuildMemberUpdateEvent:
     """GUILD_MEMBER_UPDATE: the whole member again, with its guild and the changes."""
-    return cast(GuildMemberUpdateEvent, {**member, "guild_id": GUILD, "avatar": None, **changes})
+    return cast("GuildMemberUpdateEvent", {**member, "guild_id": GUILD, "avatar": None, **changes})
 
 
 def role(
