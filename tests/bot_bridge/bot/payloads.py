@@ -37,7 +37,7 @@ def member(
 ) -> MemberWithUser:
     # cast: the JSON Discord sends, with fields discord.py's TypedDicts do not list
     return cast(
-        MemberWithUser,
+        "MemberWithUser",
         {
             "user": user(user_id, username, avatar),
             "nick": nick,
@@ -90,7 +90,7 @@ def channel(
 
 def emoji(emoji_id: str, name: str, *, animated: bool = False) -> Emoji:
     return cast(
-        Emoji,
+        "Emoji",
         {
             "id": emoji_id,
             "name": name,
@@ -132,7 +132,7 @@ def guild_create(members: list[MemberWithUser]) -> dict[str, Any]:
 
 def message_create(message_id: str, author: MemberWithUser, content: str) -> Message:
     return cast(
-        Message,
+        "Message",
         {
             "id": message_id,
             "channel_id": "660000000000000402",
