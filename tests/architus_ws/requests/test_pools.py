@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from architus_sdk.wire import EntityType, PoolData
-from architus_sdk.wire.entities import ENTITY_MODELS
+from architus_sdk.wire.entities import ENTITY_MODELS, GUILD_SCOPED
 from bot_bridge.bus import Bus, mirror_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild
@@ -62,17 +62,7 @@ async def admin(redis_gateway: RunningGateway, connect: ClientFactory) -> Client
     )
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        EntityType.MEMBER,
-        EntityType.CHANNEL,
-        EntityType.ROLE,
-        EntityType.EMOJI,
-        EntityType.AUTO_RESPONSE,
-        EntityType.SETTING,
-    ],
-)
+@pytest.mark.parametrize("kind", sorted(GUILD_SCOPED))
 async def test_every_guild_type_in_every_mode(
     guilds: dict[str, SimulatedGuild], admin: Client, kind: EntityType
 ) -> None:
