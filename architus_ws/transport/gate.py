@@ -26,6 +26,7 @@ touched.
 from __future__ import annotations
 
 import asyncio
+import functools
 import resource
 from collections import Counter
 from dataclasses import dataclass
@@ -80,6 +81,13 @@ def _trusted_peers(config: Any) -> frozenset[str] | None:
     return None if "*" in hosts else frozenset(hosts)
 
 
+@functools.cache
+def _uvicorn_http() -> Any:
+    """uvicorn's own HTTP protocol class ("auto": httptools if installed, else h11), looked up
+    once rather than for every connection."""
+    return import_from_string(HTTP_PROTOCOLS["auto"])
+
+
 class GatedHttp(asyncio.Protocol):
     gate: ClassVar[ConnectionGate] = GATE
 
@@ -90,8 +98,7 @@ class GatedHttp(asyncio.Protocol):
         app_state: dict[str, Any],
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
-        inner_class = import_from_string(HTTP_PROTOCOLS["auto"])
-        self._inner: asyncio.Protocol | None = inner_class(
+        self._inner: asyncio.Protocol | None = _uvicorn_http()(
             config=config, server_state=server_state, app_state=app_state, _loop=_loop
         )
         self._connections: set[Any] = server_state.connections
