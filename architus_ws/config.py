@@ -58,6 +58,8 @@ class Settings:
     connect_timeout: float = 10.0
     # seconds a stopping node takes to hand its sockets to the others (connections/drain.py)
     drain_seconds: float = 10.0
+    # `token_expiring` is pushed this long before a token's `exp` (CONTRACT 2.3)
+    renew_notice_seconds: float = 60.0
     # open connections (HTTP and websockets) this process takes; None: its descriptor limit
     # less a reserve (transport/gate.py)
     max_connections: int | None = None
@@ -120,6 +122,7 @@ class Settings:
             "ping_timeout": _seconds(env, "ARCHITUS_PING_TIMEOUT", 20),
             "connect_timeout": _seconds(env, "ARCHITUS_CONNECT_TIMEOUT", 10),
             "drain_seconds": _seconds(env, "ARCHITUS_DRAIN_SECONDS", 10),
+            "renew_notice_seconds": _seconds(env, "ARCHITUS_RENEW_NOTICE_SECONDS", 60),
             "max_connections": _count(env, "ARCHITUS_MAX_CONNECTIONS", None),
             "connections_per_address": _count(env, "ARCHITUS_CONNECTIONS_PER_ADDRESS", 64),
             "read_frames_per_second": _count(env, "ARCHITUS_READ_FRAMES_PER_SECOND", 200),

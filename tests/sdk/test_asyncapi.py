@@ -38,6 +38,8 @@ def test_every_event_of_the_contract_is_described() -> None:
         "elevation_expired",
         "spectate_reset",
         "reconnect",
+        "guild_status",
+        "token_expiring",
     }
     assert {
         op["action"] for name, op in document["operations"].items() if name in asyncapi.PUSHES

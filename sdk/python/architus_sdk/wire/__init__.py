@@ -10,6 +10,7 @@ from architus_sdk.wire.permissions import DEFAULT_PERMISSIONS, Permission
 from architus_sdk.wire.pushes import (
     ElevationExpired,
     EntityType,
+    GuildStatus,
     LogOther,
     LogOtherBody,
     LogPool,
@@ -17,6 +18,7 @@ from architus_sdk.wire.pushes import (
     PoolOp,
     Reconnect,
     SpectateReset,
+    TokenExpiring,
 )
 from architus_sdk.wire.requests import (
     DemoteRequest,
@@ -47,6 +49,7 @@ __all__ = [
     "ElevationExpired",
     "ElevationRequest",
     "EntityType",
+    "GuildStatus",
     "ErrorBody",
     "ErrorReason",
     "InterpretAction",
@@ -68,4 +71,5 @@ __all__ = [
     "SpectateData",
     "SpectateRequest",
     "SpectateReset",
+    "TokenExpiring",
 ]

@@ -17,10 +17,12 @@ from architus_sdk.wire.acks import AckError
 from architus_sdk.wire.entities import ENTITY_MODELS, GuildRecord
 from architus_sdk.wire.pushes import (
     ElevationExpired,
+    GuildStatus,
     LogOther,
     LogPool,
     Reconnect,
     SpectateReset,
+    TokenExpiring,
 )
 from architus_sdk.wire.requests import (
     DemoteRequest,
@@ -31,7 +33,7 @@ from architus_sdk.wire.requests import (
 )
 from architus_sdk.wire.responses import ElevationData, InterpretData, PoolData, SpectateData
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 REF = "#/components/schemas/{model}"
 
 # client event: (request model, ack data model, summary)
@@ -58,6 +60,8 @@ PUSHES: dict[str, tuple[type[BaseModel], str]] = {
     "elevation_expired": (ElevationExpired, "The token expired; the socket was demoted."),
     "spectate_reset": (SpectateReset, "A renewal removed the spectated guild or log access."),
     "reconnect": (Reconnect, "The node is draining: reconnect to any node and resume."),
+    "guild_status": (GuildStatus, "The bot's status for the spectated guild, and its viewers."),
+    "token_expiring": (TokenExpiring, "The token expires soon: renew with request_elevation."),
 }
 
 

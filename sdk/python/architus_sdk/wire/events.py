@@ -23,6 +23,8 @@ class ServerEvent(StrEnum):
     ELEVATION_EXPIRED = "elevation_expired"
     SPECTATE_RESET = "spectate_reset"
     RECONNECT = "reconnect"
+    GUILD_STATUS = "guild_status"
+    TOKEN_EXPIRING = "token_expiring"
 
 
 # A guild's streams by name (`pool`: seqs are `pool_seq`, `logs`: `logs_seq`) and the event

@@ -1,6 +1,7 @@
 """Server-to-client pushes."""
 
 from enum import StrEnum
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -82,3 +83,23 @@ class Reconnect(BaseModel):
 
     reason: Literal["shutdown"] = "shutdown"
     within_ms: int = Field(ge=0)
+
+
+class GuildStatus(BaseModel):
+    """CONTRACT 2.3: the bot's status for a spectated guild and how many distinct users watch
+    it on all nodes. Pushed right after each successful spectate ack, then on every change
+    (viewer counts at most once a second per guild). No identity is ever sent."""
+
+    guild_id: Snowflake
+    bot: Literal["online", "offline"]
+    # when the current status began; None if no bridge ever served the guild
+    since: datetime | None
+    viewers: int = Field(ge=0)
+
+
+class TokenExpiring(BaseModel):
+    """CONTRACT 2.3: the token expires soon; send `request_elevation` with a fresh one. Pushed
+    once per token, ARCHITUS_RENEW_NOTICE_SECONDS before `exp` (at once if less is left)."""
+
+    expires_at: datetime
+    seconds_left: float = Field(ge=0)

@@ -30,6 +30,8 @@ class PoolData(BaseModel):
     nonexistent: list[str]
     finished: bool
     next: str | None
+    # guild-scoped types only: the pool stream position the page reflects (CONTRACT 2.1)
+    pool_seq: int | None = None
 
 
 class InterpretAction(BaseModel):
