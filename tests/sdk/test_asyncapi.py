@@ -58,6 +58,7 @@ async def test_the_official_parser_accepts_it() -> None:
     assert process.returncode == 0, err.decode()
     result = json.loads(out)
     assert result["parsed"] is True
-    assert result["operations"] == 10
+    # the parser sees every operation the generator wrote
+    assert result["operations"] == len(asyncapi.document()["operations"])
     problems = [d for d in result["diagnostics"] if d["severity"] <= 1]  # errors, warnings
     assert problems == []
