@@ -156,6 +156,9 @@ class Gateway:
         spread over 90 % of `window` (all at once when `hurry` is set), so the clients'
         reconnects reach the other nodes as a stream rather than a wall (drain.py)."""
         self.draining = True
+        # refused at the Engine.IO handshake, so socket.io-client keeps retrying (with its
+        # backoff) until a live node, or this one restarted, takes it
+        self.engine.accepting = False
         notice = Reconnect(reason="shutdown", within_ms=round(window * 1000)).model_dump()
         sids = list(self.sessions)
         for sid in sids:

@@ -38,6 +38,8 @@ class Engine:
     ) -> None:
         self.options = options or EngineOptions()
         self.sessions: dict[str, Session] = {}
+        # False once the server drains: new sessions are refused, open ones go on
+        self.accepting = True
         self.websockets = 0  # open websocket connections of this server, sessions or not
         self.violations = 0
         self.slow_consumers = 0
@@ -116,6 +118,8 @@ class Engine:
         self, address: str | None, headers: dict[str, str] | None, query: str
     ) -> Session | Refusal:
         """A new session, counted against its address by the application's admission."""
+        if not self.accepting:
+            return errors.SHUTTING_DOWN
         if self.at_capacity(websocket=False):
             return errors.TOO_MANY
         admission = self.options.admission

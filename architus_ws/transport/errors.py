@@ -24,6 +24,9 @@ UNSUPPORTED_PROTOCOL_VERSION = Refusal(400, 5, "Unsupported protocol version")
 # not Engine.IO's own: past this server's caps, or a body past max payload
 TOO_MANY = Refusal(503, 6, "Too many connections")
 TOO_LARGE = Refusal(413, 7, "Payload too large")
+# a draining server: refused at the handshake, where socket.io-client retries by itself with its
+# backoff (a Socket.IO CONNECT refused by the server makes it give up for good)
+SHUTTING_DOWN = Refusal(503, 8, "Shutting down: connect to another server")
 
 
 class Reason:

@@ -65,6 +65,12 @@ async def test_sigterm_drains_the_node_over_its_window(redis_url: str) -> None:
         await raw.recv()
         await raw.send("40" + json.dumps({"token": token(guilds={GUILD: ALL})}))
         frames = [await recv_text(raw)]
+        # an Engine.IO session opened before the signal, whose Socket.IO connect comes after
+        opened_before = await websockets.connect(
+            server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+            compression=None,
+        )
+        await opened_before.recv()
         assert (await readyz(server.url))[0] == 200
         assert server.process is not None
         signalled = time.monotonic()
@@ -73,12 +79,21 @@ async def test_sigterm_drains_the_node_over_its_window(redis_url: str) -> None:
             while (await readyz(server.url))[0] != 503:
                 await asyncio.sleep(0.02)
         assert (await readyz(server.url))[1] == "draining\n"
+        # a new connect is refused at the Engine.IO handshake, where socket.io-client goes on
+        # retrying with its backoff (a refused Socket.IO CONNECT would make it give up)
+        handshake = server.url + "/socket.io/?EIO=4&transport=polling"
+        async with aiohttp.ClientSession() as http, http.get(handshake) as answer:
+            assert answer.status == 503
+            assert (await answer.json())["code"] == 8
         late = socketio.AsyncClient(reconnection=False)
-        refusals: list[dict[str, Any]] = []
-        late.on("connect_error", refusals.append)
         with pytest.raises(socketio.exceptions.ConnectionError):
             await late.connect(server.url, transports=["websocket"])
-        assert refusals[0]["code"] == 503, refusals
+        # a CONNECT on a session opened before the drain: the contract's 503 `unavailable`
+        await opened_before.send("40")
+        refusal = await recv_text(opened_before)
+        assert refusal.startswith("44"), refusal
+        assert json.loads(refusal[2:])["code"] == 503, refusal
+        await opened_before.close()
         with contextlib.suppress(websockets.ConnectionClosed):
             async with asyncio.timeout(WINDOW + 10):
                 while True:
