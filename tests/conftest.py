@@ -338,6 +338,12 @@ class GatewayProcess:
             self.process.kill()
             await self.process.wait()
 
+    async def terminate(self) -> int:
+        """SIGTERM (a drain) and the exit code, once it has exited."""
+        assert self.process is not None
+        self.process.terminate()
+        return await self.process.wait()
+
 
 @pytest.fixture(scope="session")
 def redis_cluster_proc() -> Iterator[RedisCluster]:
