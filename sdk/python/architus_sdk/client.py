@@ -44,8 +44,15 @@ class ArchitusClient:
         timeout: float = 10.0,
         transports: Sequence[str] = ("websocket",),
         reconnect_delay: tuple[float, float] = (0.2, 5.0),
+        other_urls: Sequence[str] = (),
     ) -> None:
+        """`other_urls`: more gateway nodes, for when no load balancer stands in front of
+        them; a node's `reconnect` notice moves the client to the next one (with a load
+        balancer, `url` alone: it sends the reconnect to a ready node)."""
         self.url = url
+        self._urls = [url, *other_urls]
+        self._node = 0  # index in `_urls` of the node this client uses now
+        self._reconnect_delay = reconnect_delay
         self.store: Store[RootState] = Store(root_reducer, middleware)
         self._token = token
         self._token_provider = token_provider
@@ -72,13 +79,16 @@ class ArchitusClient:
         self._refusal = None
         try:
             await self._sio.connect(
-                self.url, auth=self._auth, transports=self._transports, wait_timeout=self._timeout
+                self.node_url,
+                auth=self._auth,
+                transports=self._transports,
+                wait_timeout=self._timeout,
             )
         except socketio.exceptions.ConnectionError as error:
             await self._release_transport()
             if isinstance(self._refusal, dict) and "reason" in self._refusal:
                 raise errors.from_ack(self._refusal) from error  # refused: 401, 503, ...
-            raise errors.NotConnected(f"cannot connect to {self.url}: {error}") from error
+            raise errors.NotConnected(f"cannot connect to {self.node_url}: {error}") from error
 
     async def _release_transport(self) -> None:
         """A connect that failed leaves Engine.IO's own HTTP session open: close it."""
@@ -100,6 +110,11 @@ class ArchitusClient:
 
     async def __aexit__(self, *_: object) -> None:
         await self.close()
+
+    @property
+    def node_url(self) -> str:
+        """The gateway node this client is (or is getting) connected to."""
+        return self._urls[self._node]
 
     @property
     def state(self) -> RootState:
@@ -226,6 +241,7 @@ class ArchitusClient:
             sio.on(name, self._pusher(creator))
         sio.on("elevation_expired", self._on_expired)
         sio.on("spectate_reset", self._on_reset)
+        sio.on("reconnect", self._on_reconnect_notice)
 
     def _pusher(self, creator: Any) -> Callable[[dict[str, Any]], Awaitable[None]]:
         async def push(data: dict[str, Any]) -> None:
@@ -261,6 +277,27 @@ class ArchitusClient:
     async def _on_reset(self, data: Any = None) -> None:
         self.store.dispatch(pushes.spectate_reset(data))
         self.store.dispatch(spectate_slice.stopped("permissions_changed"))
+
+    async def _on_reconnect_notice(self, data: Any = None) -> None:
+        """The node drains (CONTRACT 2.3): leave now, for the next node, rather than wait to
+        be closed within the window; the connect resumes from the store's seqs as any
+        reconnect does, so nothing is lost or repeated."""
+        self.store.dispatch(connection.changed(("reconnecting", None)))
+        self._spawn(self._move())
+
+    async def _move(self) -> None:
+        await self._sio.disconnect()
+        delay, longest = self._reconnect_delay
+        while True:
+            self._node = (self._node + 1) % len(self._urls)
+            try:
+                await self.connect()
+                return
+            except errors.ArchitusError as error:
+                # a node that drains too, or is down: the next, with python-socketio's backoff
+                logger.info("reconnect to %s failed: %s", self.node_url, error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, longest)
 
     async def _resume(self) -> None:
         """After a (re)connect: elevated by the connect `auth`; spectate again from where the
