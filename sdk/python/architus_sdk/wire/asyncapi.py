@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from architus_sdk.wire.acks import AckError
-from architus_sdk.wire.entities import ENTITY_MODELS, GuildRecord
+from architus_sdk.wire.entities import ENTITY_MODELS, MIRRORED_MODELS, GuildRecord
 from architus_sdk.wire.pushes import (
     ElevationExpired,
     GuildStatus,
@@ -65,6 +65,29 @@ PUSHES: dict[str, tuple[type[BaseModel], str]] = {
 }
 
 
+def _type_entities(schemas: dict[str, Any]) -> None:
+    """`data` of pool answers and pushes is `list[Any]` to the models (the gateway forwards the
+    mirror's JSON untouched); the document names the entities it holds, so generators give
+    them types."""
+    pushed = [
+        {"$ref": REF.format(model=m.__name__)} for m in dict.fromkeys(MIRRORED_MODELS.values())
+    ]
+    schemas["LogPool"]["properties"]["data"]["items"] = {
+        "anyOf": [*pushed, {"type": "string", "description": "an id (op `delete`)"}]
+    }
+    answered = [{"$ref": REF.format(model=m.__name__)} for m in ENTITY_MODELS.values()]
+    schemas["PoolData"]["properties"]["data"]["items"] = {"anyOf": answered}
+
+
+def _name_inline_enums(schemas: dict[str, Any]) -> None:
+    """pydantic titles an inline enum by its field (`Action`, `Reason`): generators that make a
+    type of each title would merge different enums of the same field name. Prefix the model."""
+    for model, schema in schemas.items():
+        for field in schema.get("properties", {}).values():
+            if ("enum" in field or "const" in field or "anyOf" in field) and "title" in field:
+                field["title"] = model + field["title"].replace(" ", "")
+
+
 def document() -> dict[str, Any]:
     models: list[type[BaseModel]] = [AckError, GuildRecord, *ENTITY_MODELS.values()]
     for request, data, _ in REQUESTS.values():
@@ -74,6 +97,8 @@ def document() -> dict[str, Any]:
         [(model, "validation") for model in dict.fromkeys(models)], ref_template=REF
     )
     schemas: dict[str, Any] = top["$defs"]
+    _type_entities(schemas)
+    _name_inline_enums(schemas)
     messages: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     channel_messages: dict[str, Any] = {}
