@@ -110,7 +110,14 @@ class Gateway:
         self.feeds = Feeds(self.bus, self.sender, self._delivered)
         self.metrics = Metrics(self.feeds.spectator_counts, lambda: self.engine.paused_writes)
         spectators = Spectators(self.server, self.feeds)
-        self.elevation = Elevation(self.server, spectators, self.metrics, settings.jwt_leeway)
+        self.elevation = Elevation(
+            self.server,
+            self.sender,
+            spectators,
+            self.metrics,
+            settings.jwt_leeway,
+            settings.renew_notice_seconds,
+        )
         self.mirror = mirror_for(self.bus.url)
         self.responder = ResponseMaker()
         self.address_budgets = AddressBudgets(settings.interpret_address_rate)

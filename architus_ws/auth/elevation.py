@@ -4,21 +4,33 @@ Renewal applies at once: a guild that left the token ends its spectate (`spectat
 and so does losing VIEW_PUBLIC_LOGS while `include_logs` is on; losing only
 VIEW_PRIVATE_LOGS just stops private entries, and losing VIEW_SETTINGS just stops `setting`
 changes. A token of another user demotes first.
-Expiry is a timer on the node holding the socket, due at `exp` plus the leeway.
+
+Each elevated socket has ONE timer on the node holding it (`Session.expiry`), in two stages:
+first due `renew_notice` before `exp`, when it pushes `token_expiring` and re-arms itself for
+`exp` plus the leeway, when it demotes and pushes `elevation_expired`. One handle per socket,
+not two and not a task: memory per socket is what a node's capacity is measured in.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 import socketio
 
-from architus_sdk.wire import NAMESPACE, ElevationExpired, ServerEvent, SpectateReset
+from architus_sdk.wire import (
+    NAMESPACE,
+    ElevationExpired,
+    ServerEvent,
+    SpectateReset,
+    TokenExpiring,
+)
 from architus_ws.auth import permissions
 from architus_ws.auth.tokens import Claims
 from architus_ws.connections.session import Session
 from architus_ws.fanout import rooms
+from architus_ws.fanout.sender import Sender
 from architus_ws.fanout.spectators import Spectators
 from architus_ws.observability.metrics import Metrics
 
@@ -27,14 +39,18 @@ class Elevation:
     def __init__(
         self,
         server: socketio.AsyncServer,
+        sender: Sender,
         spectators: Spectators,
         metrics: Metrics,
         leeway: float,
+        renew_notice: float,
     ) -> None:
         self._server = server
+        self._sender = sender
         self._spectators = spectators
         self._metrics = metrics
         self._leeway = leeway
+        self._renew_notice = renew_notice
         self._expiring: set[asyncio.Task[None]] = set()
 
     def is_current(self, claims: Claims) -> bool:
@@ -45,13 +61,18 @@ class Elevation:
             return  # the socket went while the request waited its turn
         if session.claims is not None and session.claims.user_id != claims.user_id:
             self.demote(session)
-        if session.claims is None:
+        previous = session.claims
+        if previous is None:
             self._server.manager.basic_enter_room(
                 session.sid, NAMESPACE, rooms.auth_room(session.sid)
             )
             self._metrics.elevated.inc()
         session.claims = claims
-        self._schedule_expiry(session, claims)
+        # A token expiring when the current one does keeps the timer where it stands: the
+        # notice is once per expiry, so a client handed the same token again is not told
+        # again (and a naive one is not sent round a renewal loop).
+        if previous is None or previous.expires_at != claims.expires_at or session.expiry is None:
+            self._arm_notice(session, claims)
         await self._recheck_spectate(session, claims)
 
     def demote(self, session: Session) -> None:
@@ -83,19 +104,40 @@ class Elevation:
         access = permissions.access(claims, guild_id, spectating.include_logs)
         self._spectators.change_access(session, access)
 
-    def _schedule_expiry(self, session: Session, claims: Claims) -> None:
+    def _arm_notice(self, session: Session, claims: Claims) -> None:
         if session.expiry is not None:
             session.expiry.cancel()
-        delay = max(0.0, claims.expires_at + self._leeway - time.time())
+        # Due now if less than the notice is left: through the loop even then, never sent from
+        # here, so it follows the elevation's ack (or the connect's CONNECT packet), which goes
+        # out in this same step of the loop.
+        delay = max(0.0, claims.expires_at - self._renew_notice - time.time())
         loop = asyncio.get_running_loop()
-        session.expiry = loop.call_later(delay, self._start_expiry, session, claims)
+        session.expiry = loop.call_later(delay, self._notify, session)
 
-    def _start_expiry(self, session: Session, claims: Claims) -> None:
+    # The timer's callbacks read the session's claims when they fire: a renewal with the same
+    # `exp` keeps the timer, and the notice is then about the renewal's token.
+    def _notify(self, session: Session) -> None:
+        claims = session.claims
+        if claims is None or session.closed:
+            return  # demoted or gone meanwhile (the timer is cancelled then; a safeguard)
+        now = time.time()
+        notice = TokenExpiring(
+            expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
+            seconds_left=round(max(0.0, claims.expires_at - now), 3),
+        )
+        event = ServerEvent.TOKEN_EXPIRING.value
+        if self._sender.to_socket(session.sid, event, notice.model_dump(mode="json")):
+            self._metrics.delivered(event, 1)
+        delay = max(0.0, claims.expires_at + self._leeway - now)
+        loop = asyncio.get_running_loop()
+        session.expiry = loop.call_later(delay, self._start_expiry, session)
+
+    def _start_expiry(self, session: Session) -> None:
         # Demoted here, in the timer's callback, not behind the session's lock: expiry must
         # not wait for the socket's queued requests. A request still running sees the claims
         # change after its next await (`RequestHandlers._still_current`).
-        if session.claims is not claims or session.closed:
-            return  # renewed, demoted or gone meanwhile
+        if session.claims is None or session.closed:
+            return  # demoted or gone meanwhile (the timer is cancelled then; a safeguard)
         session.expiry = None
         self.demote(session)
         task = asyncio.create_task(self._tell_expired(session))

@@ -23,7 +23,7 @@ from architus_sdk.slices import RootState, connection, interpret, pools, pushes,
 from architus_sdk.slices import session as session_slice
 from architus_sdk.slices import spectate as spectate_slice
 from architus_sdk.store import Middleware, Store
-from architus_sdk.wire import ElevationData, InterpretData, PoolData, SpectateData
+from architus_sdk.wire import ElevationData, InterpretData, PoolData, SpectateData, TokenExpiring
 from architus_sdk.wire.codec import OrjsonCodec
 from architus_sdk.wire.entities import GUILD_SCOPED
 
@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 TokenProvider = Callable[[], Awaitable[str]]
 RENEW_BEFORE = 30.0  # seconds before `exp` a token_provider's token is renewed
+# a `token_expiring` this soon after the elevation was pushed at once: see `_on_expiring`
+TOLD_AT_ONCE = 0.5
 
 
 class ArchitusClient:
@@ -66,6 +68,8 @@ class ArchitusClient:
         )
         self._background: set[asyncio.Task[Any]] = set()
         self._renewal: asyncio.TimerHandle | None = None
+        self._renewing: asyncio.Future[Any] | None = None  # the renewal in flight
+        self._elevated_at = 0.0  # monotonic time of the last elevation's ack
         self._resumed = asyncio.Event()
         self._refusal: Any = None  # the last connect_error's payload
         self._register()
@@ -240,6 +244,7 @@ class ArchitusClient:
         for name, creator in (("log_pool", pushes.log_pool), ("log_other", pushes.log_other)):
             sio.on(name, self._pusher(creator))
         sio.on("elevation_expired", self._on_expired)
+        sio.on("token_expiring", self._on_expiring)
         sio.on("spectate_reset", self._on_reset)
         sio.on("reconnect", self._on_reconnect_notice)
 
@@ -346,13 +351,38 @@ class ArchitusClient:
             self.store.dispatch(pools.loaded((entity_type, guild_id, entities, True)))
 
     def _schedule_renewal(self, data: ElevationData) -> None:
+        self._elevated_at = time.monotonic()
         if self._token_provider is None:
             return
         if self._renewal is not None:
             self._renewal.cancel()
-        delay = max(0.0, data.expires_at.timestamp() - time.time() - RENEW_BEFORE)
+        # A token with less than RENEW_BEFORE left is renewed half way, not at once: at once,
+        # a provider whose tokens are that short would be asked again and again.
+        left = data.expires_at.timestamp() - time.time()
+        delay = left - RENEW_BEFORE if left > RENEW_BEFORE else max(0.0, left / 2)
         loop = asyncio.get_running_loop()
-        self._renewal = loop.call_later(delay, lambda: self._spawn(self._renew()))
+        self._renewal = loop.call_later(delay, self._start_renewal)
+
+    async def _on_expiring(self, data: Any = None) -> None:
+        """The gateway's notice: in the store always (tooling without a provider reacts to
+        `session/expiring`); with a provider, renewed now."""
+        notice = TokenExpiring.model_validate(data)
+        self.store.dispatch(session_slice.expiring(notice))
+        if self._token_provider is None or notice.expires_at != self.state.session.expires_at:
+            return  # nothing to renew with, or about a token already replaced
+        if time.monotonic() - self._elevated_at < TOLD_AT_ONCE:
+            # Pushed right after the elevation: the token was inside the notice when it was
+            # given, and a fresh one from the same provider would be too; renewing on each
+            # such notice would renew without end. The timer renews it half way instead.
+            return
+        self._start_renewal()
+
+    def _start_renewal(self) -> None:
+        """The notice and the timer may both ask for a renewal: one runs at a time (one that
+        finished scheduled the next timer, and a later notice about its token is stale)."""
+        if self._renewing is not None and not self._renewing.done():
+            return
+        self._renewing = self._spawn(self._renew())
 
     async def _renew(self) -> None:
         """Before `exp`: elevate with a fresh token; the gateway renews in place."""
@@ -361,7 +391,8 @@ class ArchitusClient:
         with contextlib.suppress(errors.ArchitusError):
             await self.elevate()
 
-    def _spawn(self, work: Awaitable[Any]) -> None:
+    def _spawn(self, work: Awaitable[Any]) -> asyncio.Future[Any]:
         task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from architus_sdk.store import Action, create_action
-from architus_sdk.wire import ElevationData
+from architus_sdk.wire import ElevationData, TokenExpiring
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,9 @@ class SessionState:
     user_id: str | None = None
     guilds: tuple[tuple[str, int], ...] = ()
     expires_at: datetime | None = None
+    # the gateway's `token_expiring` about the current token: renew it (the client does when it
+    # has a token_provider); None once a token with another `exp` is in place
+    expiring: TokenExpiring | None = None
 
     @property
     def elevated(self) -> bool:
@@ -25,13 +28,24 @@ class SessionState:
 
 elevated = create_action("session/elevated")  # payload: ElevationData
 demoted = create_action("session/demoted")  # payload: reason
+expiring = create_action("session/expiring")  # payload: TokenExpiring
 
 
 def reducer(state: SessionState | None, action: Action) -> SessionState:
     state = state or SessionState()
     if elevated.match(action):
         data: ElevationData = action.payload
-        return SessionState(data.user_id, tuple(sorted(data.guilds.items())), data.expires_at)
+        notice = state.expiring
+        # the same `exp` again is the same expiry: the gateway does not tell it twice
+        kept = notice if notice is not None and notice.expires_at == data.expires_at else None
+        guilds = tuple(sorted(data.guilds.items()))
+        return SessionState(data.user_id, guilds, data.expires_at, kept)
+    if expiring.match(action):
+        notice = action.payload
+        # (before the elevation is known, it is about the connect's token: kept for it)
+        if state.elevated and notice.expires_at != state.expires_at:
+            return state  # about a token already replaced
+        return replace(state, expiring=notice)
     if demoted.match(action):
         return SessionState() if state.elevated else state
     return state
