@@ -47,7 +47,7 @@ async def test_told_to_reconnect_it_resumes_on_another_node(
         token=token("9", {GUILD: 0x7}),
         reconnect_delay=(0.1, 0.5),
     )
-    publishing: asyncio.Task[None] | None = None
+    publishing: asyncio.Task[int] | None = None
     try:
         await client.connect()
         await client.spectate(GUILD, include_logs=True)

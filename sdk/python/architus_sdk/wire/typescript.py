@@ -203,16 +203,15 @@ def _generic(name: str, schema: Mapping[str, Any], entities: str) -> str:
 
 def _event_maps() -> str:
     server = []
-    for event in ServerEvent:
-        push, _ = PUSHES[event.value]
-        model = push.__name__
-        server.append(f"  {event.value}: (payload: {model}) => void;")
+    for pushed in ServerEvent:
+        push, _ = PUSHES[pushed.value]
+        server.append(f"  {pushed.value}: (payload: {push.__name__}) => void;")
     client = []
-    for event in ClientEvent:
-        request, data, _ = REQUESTS[event.value]
+    for sent in ClientEvent:
+        request, data, _ = REQUESTS[sent.value]
         answer = data.__name__ if data is not None else "Record<string, never>"
         client.append(
-            f"  {event.value}: (payload: {request.__name__}, "
+            f"  {sent.value}: (payload: {request.__name__}, "
             f"ack: (answer: Ack<{answer}>) => void) => void;"
         )
     return (
