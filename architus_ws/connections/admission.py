@@ -8,7 +8,9 @@ Socket.IO CONNECT are held to a budget too: at most `sockets_per_address` +
 its coded refusal), past which the handshake itself is refused (HTTP 503). A session that
 never connects is closed at the connect timeout.
 
-Counts are of this node only; behind a load balancer each node applies them to what it sees.
+The connect budget and the socket cap are the deployment's (`architus_ws.budgets`: shared
+through Redis when the bus is on Redis, so N nodes do not give N times each); the Engine.IO
+session cap guards this node's own resources and stays per node.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from __future__ import annotations
 from collections import Counter
 
 from architus_sdk.wire import ErrorReason
-from architus_ws.config import RateLimit
+from architus_ws.budgets import Budgets
 from architus_ws.requests.errors import RequestError
-from architus_ws.requests.ratelimit import AddressBudgets
 
 # Engine.IO sessions an address may hold beyond its socket cap: connects in progress, or
 # refused and not yet closed
@@ -51,32 +52,28 @@ class EngineSessions:
 
 
 class Admission:
-    def __init__(self, connect_rate: RateLimit, sockets_per_address: int) -> None:
-        self._connects = AddressBudgets(connect_rate)
+    def __init__(self, budgets: Budgets, sockets_per_address: int) -> None:
+        self._budgets = budgets
         self._limit = sockets_per_address
-        self._open: Counter[str] = Counter()
         self.sessions = EngineSessions(sockets_per_address + CONNECTS_IN_FLIGHT)
 
-    def admit(self, address: str | None) -> None:
-        """Count a new socket of `address`, or raise the RequestError that refuses it."""
-        key = address or "unknown"
-        if self._open[key] >= self._limit:
+    async def admit(self, address: str | None) -> None:
+        """Count a new socket of `address`, or raise the RequestError that refuses it. At
+        most one round trip to Redis (budgets/redis.py)."""
+        refusal = await self._budgets.admit(address or "unknown")
+        if refusal is None:
+            return
+        if refusal.why == "sockets":
             raise RequestError(
                 ErrorReason.RATE_LIMITED,
                 f"too many open connections from your address (at most {self._limit})",
-                retry_after=1.0,
+                retry_after=refusal.wait,
             )
-        wait = self._connects.take(key)
-        if wait:
-            raise RequestError(
-                ErrorReason.RATE_LIMITED,
-                f"too many connections from your address; retry in {wait:.2f} s",
-                retry_after=round(wait, 3),
-            )
-        self._open[key] += 1
+        raise RequestError(
+            ErrorReason.RATE_LIMITED,
+            f"too many connections from your address; retry in {refusal.wait:.2f} s",
+            retry_after=round(refusal.wait, 3),
+        )
 
     def release(self, address: str | None) -> None:
-        key = address or "unknown"
-        self._open[key] -= 1
-        if self._open[key] <= 0:
-            del self._open[key]
+        self._budgets.release(address or "unknown")

@@ -135,6 +135,12 @@ class Metrics:
             "Sockets closed for sending more frames or bytes a second than their budget",
             registry=self.registry,
         )
+        self.budget_fail_open = Counter(
+            "architus_budget_fail_open",
+            "Per-address budget checks this node answered alone (its own budgets) because "
+            "Redis did not answer: while it counts, N nodes allow N times each budget",
+            registry=self.registry,
+        )
         self.registry.register(_SpectatedCollector(spectator_counts))
         self.registry.register(_PausedWritesCollector(paused_writes))
         # apart: only the private listener (ARCHITUS_METRICS_ADDRESS) shows guild ids

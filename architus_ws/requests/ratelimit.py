@@ -1,4 +1,5 @@
-"""Token buckets for per-connection request budgets."""
+"""Token buckets of one process: a connection's request budgets, and per-address budgets as
+one process sees them (the memory bus's, and a Redis node's while Redis is away: budgets/)."""
 
 from __future__ import annotations
 

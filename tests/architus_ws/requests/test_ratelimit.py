@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from architus_ws.budgets import MemoryBudgets, Refusal
 from architus_ws.config import RateLimit
 from architus_ws.requests.ratelimit import AddressBudgets, TokenBucket
 
@@ -49,3 +50,23 @@ def test_addresses_have_buckets_of_their_own_and_full_ones_are_forgotten() -> No
     for _ in range(AddressBudgets.SWEEP_EVERY):
         budgets.take("203.0.113.9")
     assert len(budgets) == 1  # the sweep kept only the address still spending
+
+
+async def test_on_the_memory_bus_budgets_are_per_process() -> None:
+    """Two gateways on memory buses share nothing: each has its own budgets, as before."""
+    first, second = (MemoryBudgets(RateLimit(2, 60), 1, RateLimit(1, 60)) for _ in range(2))
+    address = "198.51.100.1"
+    assert await first.admit(address) is None
+    # the socket cap refuses without spending a connect
+    assert await first.admit(address) == Refusal("sockets", 1.0)
+    first.release(address)
+    assert await first.admit(address) is None
+    first.release(address)
+    refusal = await first.admit(address)
+    assert refusal is not None
+    assert refusal.why == "connects"
+    assert refusal.wait > 0
+    assert await second.admit(address) is None  # the other process's budgets are untouched
+    assert first.interpret_now(address) == 0.0
+    assert first.interpret_now(address) > 0
+    assert await second.interpret(address) == 0.0
