@@ -13,6 +13,7 @@ from quart import Quart
 from architus_sdk.wire import Permission
 from architus_ws.auth.tokens import mint_token
 from architus_ws.gateway import Gateway
+from bot_bridge.bus import Announcer, presence_for
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 
@@ -29,8 +30,13 @@ def attach_demo(app: GatewayApp, rate: float = 2.0, members: int = 200) -> None:
     gateway: Gateway = app.gateway
     quart: Quart = app.quart
     running: list[asyncio.Task[int]] = []
+    # the simulated bot is online for the guild while the demo runs (guild_status)
+    presence = presence_for(gateway.bus.url)
+    announcer = Announcer(presence)
 
     async def start() -> None:
+        await presence.connect()
+        await announcer.serve([DEMO_GUILD_ID])
         guild = SimulatedGuild(DEMO_GUILD_ID, rng=random.Random())
         guild.seed(members)
         publisher = Publisher(gateway.bus, gateway.mirror)
@@ -42,6 +48,8 @@ def attach_demo(app: GatewayApp, rate: float = 2.0, members: int = 200) -> None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await announcer.close()
+        await presence.disconnect()
 
     # Registered after the gateway's own hooks: the bus is connected before the guild starts.
     quart.before_serving(start)

@@ -19,11 +19,13 @@ from architus_sdk.wire import NAMESPACE, ClientEvent, ErrorReason, Reconnect, Se
 from architus_sdk.wire.codec import OrjsonCodec
 from architus_ws.auth.elevation import Elevation
 from architus_ws.auth.tokens import Claims, TokenVerifier
+from architus_ws.budgets import budgets_for
 from architus_ws.config import Settings
 from architus_ws.connections.admission import Admission
 from architus_ws.connections.idle import IdleSockets
 from architus_ws.connections.session import Session
 from architus_ws.fanout.feeds import Feeds
+from architus_ws.fanout.guild_status import GuildStatuses
 from architus_ws.fanout.sender import DirectSender, Message
 from architus_ws.fanout.spectators import Spectators
 from architus_ws.observability import access_log
@@ -32,10 +34,9 @@ from architus_ws.requests import payloads
 from architus_ws.requests.errors import RequestError, ok
 from architus_ws.requests.handlers import RequestHandlers
 from architus_ws.requests.pools import Pools
-from architus_ws.requests.ratelimit import AddressBudgets
 from architus_ws.transport import Engine, EngineOptions
 from architus_ws.transport.socketio_engine import AsyncServer
-from bot_bridge.bus import Bus, mirror_for
+from bot_bridge.bus import Bus, mirror_for, presence_for
 from bot_bridge.responder import ResponseMaker
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,11 @@ class Gateway:
         """`random_source` makes each interpret sandbox's generator (tests seed it)."""
         self.settings = settings
         self.bus = bus or Bus(settings.bus_url, settings.history)
-        self.admission = Admission(settings.connect_rate, settings.sockets_per_address)
+        # per-address budgets, shared by the nodes on one Redis (budgets/)
+        self.budgets = budgets_for(
+            self.bus.url, settings, lambda: self.metrics.budget_fail_open.inc()
+        )
+        self.admission = Admission(self.budgets, settings.sockets_per_address)
         self.engine = Engine(
             EngineOptions(
                 path="/socket.io/",
@@ -109,7 +114,9 @@ class Gateway:
         self.sender = DirectSender(self.server, self.engine)
         self.feeds = Feeds(self.bus, self.sender, self._delivered)
         self.metrics = Metrics(self.feeds.spectator_counts, lambda: self.engine.paused_writes)
-        spectators = Spectators(self.server, self.feeds)
+        # bot status and viewers of the spectated guilds (guild_status)
+        self.statuses = GuildStatuses(presence_for(self.bus.url), self.sender, self._delivered)
+        spectators = Spectators(self.server, self.feeds, self.statuses)
         self.elevation = Elevation(
             self.server,
             self.sender,
@@ -120,7 +127,6 @@ class Gateway:
         )
         self.mirror = mirror_for(self.bus.url)
         self.responder = ResponseMaker()
-        self.address_budgets = AddressBudgets(settings.interpret_address_rate)
         self.handlers = RequestHandlers(
             TokenVerifier(settings),
             self.elevation,
@@ -145,6 +151,8 @@ class Gateway:
 
     async def start(self) -> None:
         await self.bus.connect()
+        await self.budgets.start()
+        await self.statuses.start()
         self.idle.start()
 
     async def stop(self) -> None:
@@ -154,6 +162,8 @@ class Gateway:
             # themselves after a transport close, not after a namespace disconnect
             await self._close_connection(sid)
         await self.feeds.close()
+        await self.statuses.stop()
+        await self.budgets.stop()
         await self.bus.disconnect()
         await self.mirror.disconnect()
         self.responder.close()
@@ -234,7 +244,7 @@ class Gateway:
                     ErrorReason.UNAVAILABLE, "this node is shutting down: connect to another"
                 )
             claims = self._connect_claims(auth) or self._cookie_claims(environ)
-            self.admission.admit(session.address)
+            await self.admission.admit(session.address)
         except RequestError as error:
             self.metrics.refused.labels(error.reason.value).inc()
             raise Refused(error) from None
@@ -306,19 +316,22 @@ class Gateway:
             self.metrics.answered("unknown", error.reason.code)
             return error.ack()
 
-    def _charge(self, session: Session, event: str) -> None:
-        """Take one request from the socket's budget, before anything else is looked at."""
+    def _charge(self, session: Session, event: str) -> bool:
+        """Take one request from the socket's budget, before anything else is looked at.
+        True when the address's shared budget has still to be asked (`Budgets.interpret`):
+        the check stays synchronous unless it needs Redis."""
         if event == ClientEvent.INTERPRET:
             # the one event anonymous sockets may call: per connection and per address
-            wait = session.interpret_budget.take() or self.address_budgets.take(session.address)
+            wait = session.interpret_budget.take()
+            if not wait:
+                address_wait = self.budgets.interpret_now(session.address or "unknown")
+                if address_wait is None:
+                    return True
+                wait = address_wait
         else:
             wait = session.request_budget.take()
-        if wait:
-            raise RequestError(
-                ErrorReason.RATE_LIMITED,
-                f"too many requests; retry in {wait:.2f} s",
-                retry_after=round(wait, 3),
-            )
+        rate_limited(wait)
+        return False
 
     async def _dispatch(self, event: Any, sid: str, *args: Any) -> dict[str, Any]:
         if not isinstance(event, str):
@@ -328,7 +341,8 @@ class Gateway:
             if session is None:
                 raise RequestError(ErrorReason.UNAVAILABLE, "the connection is closing")
             session.last_active = time.monotonic()
-            self._charge(session, event)
+            if self._charge(session, event):
+                rate_limited(await self.budgets.interpret(session.address or "unknown"))
             handler = self.table.get(event)
             if handler is None:
                 raise RequestError(ErrorReason.UNKNOWN_EVENT, f"no event named {event[:64]!r}")
@@ -352,6 +366,16 @@ class Gateway:
                 "internal error; quote the correlation id when reporting it",
                 correlation_id=correlation_id,
             ).ack()
+
+
+def rate_limited(wait: float) -> None:
+    """Refuse a request whose budget has no token for `wait` seconds (0: go ahead)."""
+    if wait:
+        raise RequestError(
+            ErrorReason.RATE_LIMITED,
+            f"too many requests; retry in {wait:.2f} s",
+            retry_after=round(wait, 3),
+        )
 
 
 def client_address(environ: dict[str, Any]) -> str | None:

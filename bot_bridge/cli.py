@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
-from bot_bridge.bus import Bus, mirror_for
+from bot_bridge.bus import Announcer, Bus, mirror_for, presence_for
 from bot_bridge.bus.history import HistoryLimits
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
@@ -53,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "architus-bridge: set --redis or ARCHITUS_REDIS_URL: the gateways "
                 "read the mirror and the bus there\n",
             )
-        asyncio.run(_run(args.redis, token))
+        with contextlib.suppress(Stopped):
+            asyncio.run(_run(args.redis, token))
     elif args.command == "simulate":
         if not args.guild.isdigit():
             parser.exit(2, "architus-bridge: --guild must be a snowflake (digits)\n")
@@ -63,24 +67,70 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "architus-bridge: set --redis or ARCHITUS_REDIS_URL: a simulator in "
                 "its own process needs a shared bus (or use architus-ws serve --demo)\n",
             )
-        seeded, sent = asyncio.run(_simulate(args))
+        try:
+            seeded, sent = asyncio.run(_simulate(args))
+        except Stopped:
+            print(f"guild {args.guild}: stopped by a signal", file=sys.stderr)
+            return
         print(
             f"guild {args.guild}: seeded in {seeded} pushes, then published {sent} events",
             file=sys.stderr,
         )
 
 
+T = TypeVar("T")
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGINT ended the run."""
+
+
+def _stop_signal() -> asyncio.Event:
+    """Set by SIGTERM or SIGINT. Installed first thing, so a signal that arrives while the
+    guilds are being announced still ends the run through its `finally` blocks."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _until(stop: asyncio.Event, work: Coroutine[Any, Any, T]) -> T:
+    """`work`'s result, or `Stopped` once `stop` is set, after `work` was cancelled.
+
+    Either way the caller's `finally` blocks run as after a normal end: the guilds' presence is
+    withdrawn, so gateways show the bot offline at once. The cancellation is repeated until it
+    takes: a redis-py call in flight has been seen to swallow one.
+    """
+    task = asyncio.create_task(work)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if task.done():
+        return task.result()
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
+    raise Stopped
+
+
 async def _run(url: str, token: str) -> None:
     from bot_bridge.bot import create_bot
 
+    stop = _stop_signal()
     bus = Bus(url, HistoryLimits.from_env())
     mirror = mirror_for(url)
+    presence = presence_for(url)
     await bus.connect()
+    await presence.connect()
     try:
-        bot = await create_bot(Publisher(bus, mirror))
-        async with bot:
-            await bot.start(token)
+        bot = await create_bot(Publisher(bus, mirror), presence)
+        async with bot:  # its close unloads the Cogs: the status Cog withdraws every guild
+            await _until(stop, bot.start(token))
     finally:
+        await presence.disconnect()
         await bus.disconnect()
         await mirror.disconnect()
 
@@ -88,16 +138,27 @@ async def _run(url: str, token: str) -> None:
 async def _simulate(args: argparse.Namespace) -> tuple[int, int]:
     import random
 
+    stop = _stop_signal()
     bus = Bus(args.redis, HistoryLimits.from_env())
     mirror = mirror_for(args.redis)
-    await bus.connect()
+    presence = presence_for(args.redis)
+    announcer = Announcer(presence)
+    await presence.connect()
     try:
-        guild = SimulatedGuild(args.guild, rng=random.Random(args.seed))
-        guild.seed(args.members)
-        publisher = Publisher(bus, mirror)
-        seeded = await guild.publish_seed(publisher)
-        return seeded, await run_simulation(guild, publisher, args.events, args.rate)
+        await announcer.serve([args.guild])  # online from the start, while seeding too
+        await bus.connect()
+
+        async def publish() -> tuple[int, int]:
+            guild = SimulatedGuild(args.guild, rng=random.Random(args.seed))
+            guild.seed(args.members)
+            publisher = Publisher(bus, mirror)
+            seeded = await guild.publish_seed(publisher)
+            return seeded, await run_simulation(guild, publisher, args.events, args.rate)
+
+        return await _until(stop, publish())
     finally:
+        await announcer.close()
+        await presence.disconnect()
         await bus.disconnect()
         await mirror.disconnect()
 

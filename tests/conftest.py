@@ -161,16 +161,21 @@ async def start_gateway(
 
 @dataclass
 class Client:
-    """A python-socketio client that records every push it receives, in order."""
+    """A python-socketio client that records every push it receives, in order. `guild_status`
+    (a state, pushed after every spectate) is kept apart, in `statuses`, so `pushes` is what
+    the streams and the session sent."""
 
     sio: socketio.AsyncClient
     pushes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    statuses: list[dict[str, Any]] = field(default_factory=list)
     connect_errors: list[Any] = field(default_factory=list)
 
     async def call(self, event: str, *args: Any, timeout: float = 5) -> Any:
         return await self.sio.call(event, *args, timeout=timeout)
 
     def received(self, event: str) -> list[dict[str, Any]]:
+        if event == ServerEvent.GUILD_STATUS:
+            return list(self.statuses)
         return [data for name, data in self.pushes if name == event]
 
     async def wait_for(self, predicate: Callable[[Client], bool], timeout: float = 5.0) -> None:
@@ -204,7 +209,10 @@ async def connect() -> AsyncIterator[ClientFactory]:
 
 def _recorder(client: Client, event: str) -> Callable[[dict[str, Any]], None]:
     def record(data: dict[str, Any]) -> None:
-        client.pushes.append((event, data))
+        if event == ServerEvent.GUILD_STATUS:
+            client.statuses.append(data)
+        else:
+            client.pushes.append((event, data))
 
     return record
 

@@ -13,18 +13,24 @@ from architus_ws.auth.permissions import Access
 from architus_ws.connections.session import Session, Spectating
 from architus_ws.fanout import rooms
 from architus_ws.fanout.feeds import Feeds, GuildFeed
+from architus_ws.fanout.guild_status import GuildStatuses
 
 
 class Spectators:
-    def __init__(self, server: socketio.AsyncServer, feeds: Feeds) -> None:
+    def __init__(
+        self, server: socketio.AsyncServer, feeds: Feeds, statuses: GuildStatuses | None = None
+    ) -> None:
         self._manager = server.manager
         self._feeds = feeds
+        self._statuses = statuses
 
     def enter(self, session: Session, feed: GuildFeed, include_logs: bool, access: Access) -> None:
         """Put the socket in the guild's rooms; from now on the feed's sends reach it."""
         for room in rooms.spectator_rooms(feed.guild_id, access):
             self._manager.basic_enter_room(session.sid, NAMESPACE, room)
         session.spectating = Spectating(feed.guild_id, include_logs, access)
+        if self._statuses is not None and session.claims is not None:
+            self._statuses.joined(feed.guild_id, session.sid, session.claims.user_id)
 
     def leave_rooms(self, session: Session) -> None:
         spectating = session.spectating
@@ -32,6 +38,8 @@ class Spectators:
             return
         for room in rooms.spectator_rooms(spectating.guild_id, spectating.access):
             self._manager.basic_leave_room(session.sid, NAMESPACE, room)
+        if self._statuses is not None and session.claims is not None:
+            self._statuses.left(spectating.guild_id, session.sid, session.claims.user_id)
 
     def stop(self, session: Session) -> str | None:
         """Stop spectating; return the guild that was spectated."""

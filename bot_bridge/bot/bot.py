@@ -7,6 +7,8 @@ from discord.ext import commands
 
 from bot_bridge.bot.log_cog import LogCog
 from bot_bridge.bot.mirror_cog import MirrorCog
+from bot_bridge.bot.status_cog import StatusCog
+from bot_bridge.bus import Announcer, Presence
 from bot_bridge.publisher import Publisher
 
 
@@ -24,7 +26,8 @@ def _intents() -> discord.Intents:
 INTENTS = _intents()
 
 
-async def create_bot(publisher: Publisher) -> commands.Bot:
+async def create_bot(publisher: Publisher, presence: Presence | None = None) -> commands.Bot:
+    """`presence`: where the bot announces the guilds it serves (guild_status)."""
     bot = commands.Bot(
         command_prefix=commands.when_mentioned,
         intents=INTENTS,
@@ -34,4 +37,6 @@ async def create_bot(publisher: Publisher) -> commands.Bot:
     )
     await bot.add_cog(MirrorCog(publisher))
     await bot.add_cog(LogCog(publisher))
+    if presence is not None:
+        await bot.add_cog(StatusCog(bot, Announcer(presence)))
     return bot

@@ -17,22 +17,28 @@ from bot_bridge.bus.base import (
     SearchHit,
     Stream,
 )
-from bot_bridge.bus.factory import backend_for, mirror_for
+from bot_bridge.bus.factory import backend_for, mirror_for, presence_for
+from bot_bridge.bus.presence import Announcer, GuildPresence, Presence, PresenceTimings
 from bot_bridge.bus.routing import Bus, Subscription
 
 __all__ = [
+    "Announcer",
     "Bus",
     "BusBackend",
     "BusEvent",
     "BusUnavailable",
     "Draft",
+    "GuildPresence",
     "JsonEntities",
     "Mirror",
     "MirrorWrite",
     "Position",
+    "Presence",
+    "PresenceTimings",
     "SearchHit",
     "Stream",
     "Subscription",
     "backend_for",
     "mirror_for",
+    "presence_for",
 ]

@@ -1,4 +1,4 @@
-"""The one place a URL's scheme picks a backend, for the bus and for its mirror.
+"""The one place a URL's scheme picks a backend, for the bus, its mirror and its presence.
 
 Both come from the same backend module (its publish writes the mirror), which is imported only
 once a URL asks for it.
@@ -13,6 +13,7 @@ from bot_bridge.bus.history import HistoryLimits
 
 if TYPE_CHECKING:
     from bot_bridge.bus.base import BusBackend, Mirror
+    from bot_bridge.bus.presence import Presence
 
 # `+cluster`: a Redis Cluster, named by any of its nodes
 SCHEMES: dict[str, Literal["memory", "redis"]] = {
@@ -52,3 +53,14 @@ def mirror_for(url: str) -> Mirror:
     from bot_bridge.bus.redis import RedisMirror
 
     return RedisMirror(url)
+
+
+def presence_for(url: str) -> Presence:
+    """The presence (bot status and viewers, `presence.py`) on the bus of this URL."""
+    if _backend(url, "presence") == "memory":
+        from bot_bridge.bus.presence_memory import MemoryPresence
+
+        return MemoryPresence(url)
+    from bot_bridge.bus.presence_redis import RedisPresence
+
+    return RedisPresence(url)
