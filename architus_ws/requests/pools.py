@@ -52,15 +52,20 @@ class Pools:
         if not await self._mirror.has_guild(guild_id):
             raise RequestError(ErrorReason.NOT_FOUND, f"guild {guild_id} is not known to the bot")
         kind, limit = request.type, request.effective_limit()
+        # Each read carries the pool seq read atomically with it: the answer's watermark.
         if request.ids is not None:
             keys = list(dict.fromkeys(request.ids))
-            found = await self._mirror.entities(guild_id, kind, keys)
-            return _by_ids(kind, keys, found)
+            found = await self._mirror.read_entities(guild_id, kind, keys)
+            return _by_ids(kind, keys, found.value, pool_seq=found.pool_seq)
         if request.search is not None:
-            hits = await self._mirror.search(guild_id, kind, request.search, limit)
-            return _answer(kind, json_array([hit.entity for hit in hits]))
-        page, next_cursor = await self._mirror.page(guild_id, kind, request.after, limit)
-        return _answer(kind, Fragment(page.array()), next_cursor=next_cursor)
+            hits = await self._mirror.read_search(guild_id, kind, request.search, limit)
+            entities = json_array([hit.entity for hit in hits.value])
+            return _answer(kind, entities, pool_seq=hits.pool_seq)
+        read = await self._mirror.read_page(guild_id, kind, request.after, limit)
+        page, next_cursor = read.value
+        return _answer(
+            kind, Fragment(page.array()), next_cursor=next_cursor, pool_seq=read.pool_seq
+        )
 
     async def _users(self, claims: Claims, request: PoolRequest) -> dict[str, Any]:
         guild_ids = sorted(claims.guilds)
@@ -153,20 +158,28 @@ def _answer(
     data: Fragment,
     nonexistent: list[str] | None = None,
     next_cursor: str | None = None,
+    pool_seq: int | None = None,
 ) -> dict[str, Any]:
-    """The `PoolData` shape, built by hand so `data` stays pre-serialized JSON."""
-    return {
+    """The `PoolData` shape, built by hand so `data` stays pre-serialized JSON. `pool_seq` is
+    left out, not null, for the guild-agnostic types, as acks leave out what does not apply."""
+    answer: dict[str, Any] = {
         "type": kind.value,
         "data": data,
         "nonexistent": nonexistent or [],
         "finished": next_cursor is None,
         "next": next_cursor,
     }
+    if pool_seq is not None:
+        answer["pool_seq"] = pool_seq
+    return answer
 
 
-def _by_ids(kind: EntityType, keys: list[str], found: dict[str, str]) -> dict[str, Any]:
+def _by_ids(
+    kind: EntityType, keys: list[str], found: dict[str, str], pool_seq: int | None = None
+) -> dict[str, Any]:
     return _answer(
         kind,
         json_array([found[key] for key in keys if key in found]),
         nonexistent=[key for key in keys if key not in found],
+        pool_seq=pool_seq,
     )

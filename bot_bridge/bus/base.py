@@ -38,6 +38,12 @@ parsing and re-serializing it. They are:
 - `search`: case-insensitive over the type's search terms (member: name and nick; others:
   name, trigger or key), prefix matches first, then substring matches, each by term.
 
+Each of these reads comes with its **watermark** (`Watermarked.pool_seq`): the last seq of the
+guild's pool stream, read in the same atomic step as the entities (one Lua call on Redis,
+single-slot like the publish script; no await on the memory backend). Every `log_pool` with a
+seq up to it is reflected in the answer and none after it, so a client loading a pool while
+pushes arrive applies exactly the pushes after the watermark.
+
 The memory backend keeps all of this inside one process: it cannot be shared between
 processes, and its history and pools are gone when the process exits.
 """
@@ -49,7 +55,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 
@@ -275,8 +281,25 @@ def best_match(
     return min(matches, key=lambda m: (not m[0], m[1])) if matches else None
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Watermarked(Generic[T]):
+    """A read of one guild's pool and the position of the guild's pool stream it reflects:
+    every `log_pool` with seq <= `pool_seq` is in it, none after it (0: nothing published)."""
+
+    value: T
+    pool_seq: int
+
+
 class Mirror(ABC):
-    """Reads of the pools that `BusBackend.publish` writes (the bus of the same URL)."""
+    """Reads of the pools that `BusBackend.publish` writes (the bus of the same URL).
+
+    Backends implement the watermarked reads (`read_*`), each one atomic step that reads the
+    entities and the guild's pool seq together; `entities`, `page` and `search` are the same
+    reads for callers that need no watermark.
+    """
 
     @abstractmethod
     async def connect(self) -> None: ...
@@ -285,22 +308,37 @@ class Mirror(ABC):
     async def disconnect(self) -> None: ...
 
     @abstractmethod
-    async def entities(
+    async def read_entities(
         self, guild_id: str, entity_type: EntityType, keys: list[str]
-    ) -> dict[str, str]:
+    ) -> Watermarked[dict[str, str]]:
         """The stored JSON of these keys' entities (absent keys are left out)."""
 
     @abstractmethod
-    async def page(
+    async def read_page(
         self, guild_id: str, entity_type: EntityType, after: str | None, limit: int
-    ) -> tuple[JsonEntities, str | None]:
+    ) -> Watermarked[tuple[JsonEntities, str | None]]:
         """The stored JSON of up to `limit` entities after the cursor, in id order, and the
         cursor of the next page (None: this was the last)."""
 
     @abstractmethod
+    async def read_search(
+        self, guild_id: str, entity_type: EntityType, query: str, limit: int
+    ) -> Watermarked[list[SearchHit]]: ...
+
+    async def entities(
+        self, guild_id: str, entity_type: EntityType, keys: list[str]
+    ) -> dict[str, str]:
+        return (await self.read_entities(guild_id, entity_type, keys)).value
+
+    async def page(
+        self, guild_id: str, entity_type: EntityType, after: str | None, limit: int
+    ) -> tuple[JsonEntities, str | None]:
+        return (await self.read_page(guild_id, entity_type, after, limit)).value
+
     async def search(
         self, guild_id: str, entity_type: EntityType, query: str, limit: int
-    ) -> list[SearchHit]: ...
+    ) -> list[SearchHit]:
+        return (await self.read_search(guild_id, entity_type, query, limit)).value
 
     @abstractmethod
     async def all(self, guild_id: str, entity_type: EntityType) -> dict[str, dict[str, Any]]:

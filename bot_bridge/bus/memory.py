@@ -23,6 +23,7 @@ from bot_bridge.bus.base import (
     Position,
     SearchHit,
     Stream,
+    Watermarked,
     best_match,
     key_of_sort_key,
     rank_hits,
@@ -169,26 +170,35 @@ class MemoryMirror(Mirror):
     async def disconnect(self) -> None:
         pass
 
-    async def entities(
-        self, guild_id: str, entity_type: EntityType, keys: list[str]
-    ) -> dict[str, str]:
-        stored = self._hub.pool(guild_id, entity_type).texts
-        return {key: stored[key] for key in keys if key in stored}
+    # Each read below is synchronous from the pool to the watermark: no publish can run
+    # between them, which is the atomicity the Redis backend gets from one script.
 
-    async def page(
+    def _pool_seq(self, guild_id: str) -> int:
+        guild = self._hub.guilds.get(guild_id)  # a read does not create the guild's epoch
+        return guild.streams[Stream.POOL].seq if guild is not None else 0
+
+    async def read_entities(
+        self, guild_id: str, entity_type: EntityType, keys: list[str]
+    ) -> Watermarked[dict[str, str]]:
+        stored = self._hub.pool(guild_id, entity_type).texts
+        found = {key: stored[key] for key in keys if key in stored}
+        return Watermarked(found, self._pool_seq(guild_id))
+
+    async def read_page(
         self, guild_id: str, entity_type: EntityType, after: str | None, limit: int
-    ) -> tuple[JsonEntities, str | None]:
+    ) -> Watermarked[tuple[JsonEntities, str | None]]:
         pool = self._hub.pool(guild_id, entity_type)
         start = bisect.bisect_right(pool.order, after) if after is not None else 0
         keys = pool.order[start : start + limit + 1]
         more = len(keys) > limit
         keys = keys[:limit]
         texts = [pool.texts[key_of_sort_key(entity_type, key)] for key in keys]
-        return JsonEntities(",".join(texts)), (keys[-1] if more else None)
+        page = JsonEntities(",".join(texts)), (keys[-1] if more else None)
+        return Watermarked(page, self._pool_seq(guild_id))
 
-    async def search(
+    async def read_search(
         self, guild_id: str, entity_type: EntityType, query: str, limit: int
-    ) -> list[SearchHit]:
+    ) -> Watermarked[list[SearchHit]]:
         needle = query.casefold()
         pool = self._hub.pool(guild_id, entity_type)
         hits = []
@@ -196,7 +206,7 @@ class MemoryMirror(Mirror):
             match = best_match(entity_type, entity, needle)
             if match is not None:
                 hits.append(SearchHit(match[0], match[1], key, pool.texts[key]))
-        return rank_hits(hits, limit)
+        return Watermarked(rank_hits(hits, limit), self._pool_seq(guild_id))
 
     async def all(self, guild_id: str, entity_type: EntityType) -> dict[str, dict[str, Any]]:
         return dict(self._hub.pool(guild_id, entity_type).entities)

@@ -9,8 +9,10 @@ channel. Live delivery is `redis_channels` (one pub/sub connection per process) 
 Cluster, `redis_cluster_channels` (sharded pub/sub, one connection per shard that holds a
 subscribed guild); both reconnect with backoff and resubscribe, and `ping` fails meanwhile.
 
-The mirror's pages and searches are Lua scripts too: one round trip each, and each answers with
-the stored JSON of the entities, never parsed here.
+The mirror's reads by id, page and search are Lua scripts too: one round trip each, each
+answers with the stored JSON of the entities, never parsed here, and the guild's pool seq read
+in the same script (the watermark; the guild's keys share its hash tag, so this is single-slot
+on a Redis Cluster too).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from bot_bridge.bus.base import (
     Position,
     SearchHit,
     Stream,
+    Watermarked,
     key_of_sort_key,
     sort_key,
 )
@@ -165,6 +168,10 @@ class RedisBackend(BusBackend):
             raise BusUnavailable(str(error)) from error
 
 
+def _pool_seq_key(guild_id: str) -> str:
+    return keys.seq_key(guild_id, Stream.POOL)
+
+
 def _glob_escape(text: str) -> str:
     return "".join("\\" + char if char in "*?[]\\" else char for char in text)
 
@@ -174,6 +181,7 @@ class RedisMirror(Mirror):
 
     def __init__(self, url: str) -> None:
         self._client: RedisClient = redis_client(url)
+        self._entities = self._client.register_script(scripts.ENTITIES)
         self._page = self._client.register_script(scripts.PAGE)
         self._search = self._client.register_script(scripts.SEARCH)
 
@@ -183,48 +191,53 @@ class RedisMirror(Mirror):
     async def disconnect(self) -> None:
         await self._client.aclose()
 
-    async def entities(
+    async def read_entities(
         self, guild_id: str, entity_type: EntityType, keys_: list[str]
-    ) -> dict[str, str]:
+    ) -> Watermarked[dict[str, str]]:
+        command_keys = [keys.entities_key(guild_id, entity_type), _pool_seq_key(guild_id)]
         if not keys_:
-            return {}
+            seq = await self._run(self._client.get(command_keys[1]))
+            return Watermarked({}, int(seq or 0))
         sort_keys = [sort_key(entity_type, key) for key in keys_]
-        found: list[str | None] = await self._run(
-            self._client.hmget(keys.entities_key(guild_id, entity_type), sort_keys)
-        )
-        return {key: text for key, text in zip(keys_, found, strict=True) if text is not None}
+        seq, found = await self._run(self._entities(keys=command_keys, args=sort_keys))
+        texts = {key: text for key, text in zip(keys_, found, strict=True) if text is not None}
+        return Watermarked(texts, int(seq))
 
-    async def page(
+    async def read_page(
         self, guild_id: str, entity_type: EntityType, after: str | None, limit: int
-    ) -> tuple[JsonEntities, str | None]:
-        joined, next_cursor = await self._run(
+    ) -> Watermarked[tuple[JsonEntities, str | None]]:
+        joined, next_cursor, seq = await self._run(
             self._page(
                 keys=[
                     keys.order_key(guild_id, entity_type),
                     keys.entities_key(guild_id, entity_type),
+                    _pool_seq_key(guild_id),
                 ],
                 args=[f"({after}" if after is not None else "-", limit],
             )
         )
         # One bulk string for the whole page: nothing per entity is parsed on the way.
-        return JsonEntities(joined), (next_cursor or None)
+        return Watermarked((JsonEntities(joined), next_cursor or None), int(seq))
 
-    async def search(
+    async def read_search(
         self, guild_id: str, entity_type: EntityType, query: str, limit: int
-    ) -> list[SearchHit]:
+    ) -> Watermarked[list[SearchHit]]:
         needle = query.casefold().replace("\0", "")
         if not needle:
-            return []
-        flat: list[Any] = await self._run(
+            # nothing matches whatever the pool holds, so any current seq is a true watermark
+            seq = await self._run(self._client.get(_pool_seq_key(guild_id)))
+            return Watermarked([], int(seq or 0))
+        seq, *flat = await self._run(
             self._search(
                 keys=[
                     keys.search_key(guild_id, entity_type),
                     keys.entities_key(guild_id, entity_type),
+                    _pool_seq_key(guild_id),
                 ],
                 args=[needle, limit, len(SEARCH_FIELDS[entity_type]), f"*{_glob_escape(needle)}*"],
             )
         )
-        return [
+        hits = [
             SearchHit(
                 bool(int(flat[i])),
                 str(flat[i + 1]),
@@ -233,6 +246,7 @@ class RedisMirror(Mirror):
             )
             for i in range(0, len(flat), 4)
         ]
+        return Watermarked(hits, int(seq))
 
     async def all(self, guild_id: str, entity_type: EntityType) -> dict[str, dict[str, Any]]:
         stored: dict[str, str] = await self._run(

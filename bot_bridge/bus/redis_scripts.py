@@ -3,8 +3,10 @@ mirror write script reads. Key names are in `redis_keys`.
 
 Writes: every publish is `SEQUENCE_AND_PUBLISH`; a pool change puts `MIRROR_WRITE` before it
 in the same script, so the mirror write and the `log_pool` that announces it are one atomic step.
-Reads of the bus: `POSITION`, `HISTORY`. Reads of the mirror: `PAGE`, `SEARCH`; each answers
-with the stored JSON of the entities, never parsed in Python.
+Reads of the bus: `POSITION`, `HISTORY`. Reads of the mirror: `ENTITIES`, `PAGE`, `SEARCH`;
+each answers with the stored JSON of the entities, never parsed in Python, and the guild's pool
+seq read in the same script (the watermark: the publish script writes the mirror and takes the
+seq in one step, so a read in one script sees both or neither).
 """
 
 from __future__ import annotations
@@ -104,13 +106,19 @@ def encode_write(write: MirrorWrite) -> str:
 
 # The mirror
 
-# KEYS: order, entities (both by sort key). ARGV: range start, limit.
-# Returns {JSON of the entities joined by commas, the next cursor or ""}.
+# KEYS: entities, pool seq. ARGV: sort keys. Returns {pool seq, {JSON or nil per key}}.
+ENTITIES = """
+return {redis.call('GET', KEYS[2]) or '0', redis.call('HMGET', KEYS[1], unpack(ARGV))}
+"""
+
+# KEYS: order, entities (both by sort key), pool seq. ARGV: range start, limit.
+# Returns {JSON of the entities joined by commas, the next cursor or "", pool seq}.
 PAGE = """
 local limit = tonumber(ARGV[2])
+local seq = redis.call('GET', KEYS[3]) or '0'
 local sorted = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], '+', 'LIMIT', 0, limit + 1)
 local count = math.min(#sorted, limit)
-if count == 0 then return {'', ''} end
+if count == 0 then return {'', '', seq} end
 local values = redis.call('HMGET', KEYS[2], unpack(sorted, 1, count))
 local present = {}
 for i = 1, count do
@@ -118,15 +126,16 @@ for i = 1, count do
 end
 local next_cursor = ''
 if #sorted > limit then next_cursor = sorted[limit] end
-return {table.concat(present, ','), next_cursor}
+return {table.concat(present, ','), next_cursor, seq}
 """
 
-# KEYS: search index, entities. ARGV: needle, limit, terms per entity, ZSCAN glob pattern.
-# Prefix matches come from a range (they sort together), substring ones from one ZSCAN pass
-# (its MATCH runs in C) only when prefixes do not fill the limit. Returns a flat list
-# {is prefix, term, key, JSON, ...} in rank order.
+# KEYS: search index, entities, pool seq. ARGV: needle, limit, terms per entity, ZSCAN glob
+# pattern. Prefix matches come from a range (they sort together), substring ones from one ZSCAN
+# pass (its MATCH runs in C) only when prefixes do not fill the limit. Returns a flat list
+# {pool seq, is prefix, term, key, JSON, ...} in rank order.
 SEARCH = """
 local needle, limit = ARGV[1], tonumber(ARGV[2])
+local seq = redis.call('GET', KEYS[3]) or '0'
 local chosen, results = {}, {}
 local function split(entry)
   local at = string.find(entry, '\\0', 1, true)
@@ -167,11 +176,11 @@ if #results < limit then
     results[#results + 1] = {0, other[1], other[2]}
   end
 end
-if #results == 0 then return {} end
+if #results == 0 then return {seq} end
 local ids = {}
 for i, result in ipairs(results) do ids[i] = result[3] end
 local values = redis.call('HMGET', KEYS[2], unpack(ids))
-local flat = {}
+local flat = {seq}
 for i, result in ipairs(results) do
   if values[i] then
     flat[#flat + 1] = result[1]

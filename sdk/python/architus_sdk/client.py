@@ -72,6 +72,7 @@ class ArchitusClient:
         self._elevated_at = 0.0  # monotonic time of the last elevation's ack
         self._resumed = asyncio.Event()
         self._refusal: Any = None  # the last connect_error's payload
+        self._pool_recordings = pools.PushRecordings()
         self._register()
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -165,7 +166,8 @@ class ArchitusClient:
         limit: int | None = None,
         after: str | None = None,
     ) -> PoolData:
-        """One pool request; its entities are merged into the store's pool too."""
+        """One pool request; its entities are merged into the store's pool, then the pushes
+        that arrived meanwhile and that the answer does not hold yet (above its `pool_seq`)."""
         request: dict[str, Any] = {"type": entity_type}
         for name, value in (
             ("guild_id", guild_id),
@@ -177,22 +179,40 @@ class ArchitusClient:
         ):
             if value is not None:
                 request[name] = value
-        data = PoolData.model_validate(await self._request("pool", request))
-        scope = guild_id if entity_type in GUILD_SCOPED else None
-        self.store.dispatch(pools.loaded((entity_type, scope, data.data, False)))
-        return data
+        with self._recording(entity_type, guild_id) as recording:
+            return await self._load_page(request, recording)
 
     async def pool_all(
         self, entity_type: str, guild_id: str | None = None, limit: int = 1000
     ) -> AsyncIterator[PoolData]:
-        """Every page of a pool, in id order."""
-        after: str | None = None
-        while True:
-            page = await self.pool(entity_type, guild_id, all=True, limit=limit, after=after)
-            yield page
-            if page.finished or page.next is None:
-                return
-            after = page.next
+        """Every page of a pool, in id order. Pushes that arrive meanwhile are applied by the
+        answers' watermark (CONTRACT 2.1); when the last page is yielded the store's pool is
+        the mirror's, entities that left before the load saw them dropped."""
+        request: dict[str, Any] = {"type": entity_type, "all": True, "limit": limit}
+        if guild_id is not None:
+            request["guild_id"] = guild_id
+        with self._recording(entity_type, guild_id) as recording:
+            while True:
+                page = await self._load_page(request, recording)
+                if page.finished or page.next is None:
+                    self.store.dispatch(pools.load_finished(recording.finished()))
+                    yield page
+                    return
+                yield page
+                request["after"] = page.next
+
+    def _recording(
+        self, entity_type: str, guild_id: str | None
+    ) -> contextlib.AbstractContextManager[pools.PushRecording]:
+        """Records the pool's pushes from now on; open it before the request is sent."""
+        scope = guild_id if entity_type in GUILD_SCOPED else None
+        return self._pool_recordings.recording(entity_type, scope)
+
+    async def _load_page(self, request: dict[str, Any], recording: pools.PushRecording) -> PoolData:
+        data = PoolData.model_validate(await self._request("pool", request))
+        # synchronous from here: no push can come between the page and its newer pushes
+        self.store.dispatch(pools.page_loaded(recording.page(data)))
+        return data
 
     async def search_members(self, guild_id: str, query: str, limit: int = 25) -> list[Any]:
         return (await self.pool("member", guild_id, search=query, limit=limit)).data
@@ -251,6 +271,8 @@ class ArchitusClient:
     def _pusher(self, creator: Any) -> Callable[[dict[str, Any]], Awaitable[None]]:
         async def push(data: dict[str, Any]) -> None:
             epoch = self.state.spectate.epoch
+            if creator is pushes.log_pool:
+                self._pool_recordings.record(data)
             self.store.dispatch(creator(data))
             if epoch is not None and data.get("epoch") != epoch:
                 self._spawn(self._refetch_pools())  # the gateway's history was lost
@@ -345,10 +367,8 @@ class ArchitusClient:
 
     async def _refetch_pools(self) -> None:
         for entity_type, guild_id in list(self.state.pools):
-            entities: list[Any] = []
-            async for page in self.pool_all(entity_type, guild_id):
-                entities += page.data
-            self.store.dispatch(pools.loaded((entity_type, guild_id, entities, True)))
+            async for _ in self.pool_all(entity_type, guild_id):
+                pass  # each page is applied as it comes, the pushes meanwhile by the watermark
 
     def _schedule_renewal(self, data: ElevationData) -> None:
         self._elevated_at = time.monotonic()

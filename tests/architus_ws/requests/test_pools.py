@@ -229,6 +229,46 @@ async def test_guild_pool_is_the_guilds_of_the_token(
     assert rest["finished"] is True
 
 
+async def test_answers_carry_the_pool_seq_they_reflect(
+    guilds: dict[str, SimulatedGuild], admin: Client, redis_url: str
+) -> None:
+    """Guild-scoped answers, in every mode, carry the pool seq of the last change they hold;
+    guild-agnostic ones (user, guild) leave the field out."""
+    bus = Bus(redis_url)
+    await bus.connect()
+    try:
+        member = dict(next(iter(guilds[GUILD].members.values())), nick="watermarked")
+        (event,) = await Publisher(bus).upsert(GUILD, EntityType.MEMBER, [member])
+        seeded_seq = (await bus.position(SECOND)).pool_seq
+    finally:
+        await bus.disconnect()
+    modes: list[dict[str, Any]] = [
+        {"all": True, "limit": 5},
+        {"ids": [member["id"]]},
+        {"search": member["name"][:3]},
+    ]
+    for kind in sorted(GUILD_SCOPED):
+        for mode in modes:
+            answer = await pool(admin, type=kind, guild_id=GUILD, **mode)
+            assert answer["pool_seq"] == event.seq, (kind, mode)
+    answer = await pool(admin, type="member", guild_id=GUILD, ids=[member["id"]])
+    assert answer["data"] == [member]
+    other = await pool(admin, type="member", guild_id=SECOND, all=True)
+    assert other["pool_seq"] == seeded_seq > 0
+    agnostic: list[dict[str, Any]] = [
+        {"type": "user", "all": True, "limit": 5},
+        {"type": "user", "ids": [member["id"]]},
+        {"type": "user", "search": member["name"][:3]},
+        {"type": "guild", "all": True},
+        {"type": "guild", "ids": [GUILD]},
+        {"type": "guild", "search": "demo"},
+    ]
+    for request in agnostic:
+        answer = await pool(admin, **request)
+        assert answer["data"], request
+        assert "pool_seq" not in answer, request
+
+
 async def test_permissions_and_unknown_guilds(
     guilds: dict[str, SimulatedGuild], admin: Client
 ) -> None:
@@ -300,3 +340,5 @@ async def test_pool_on_the_memory_bus(gateway: RunningGateway, connect: ClientFa
     client = await connect(gateway.url, auth={"token": token(guilds={GUILD: 0x2})})
     answer = await pool(client, type="member", guild_id=GUILD, all=True)
     assert {m["id"] for m in answer["data"]} == set(guild.members)
+    position = await gateway.gateway.bus.position(GUILD)
+    assert answer["pool_seq"] == position.pool_seq > 0
