@@ -109,7 +109,8 @@ async def test_dashboards_lose_nothing_while_nodes_die(redis_url: str) -> None:
     assert kills >= 10
     behind = [d for d in report if (d["pool"], d["logs"]) != (final["pool"], final["logs"])]
     assert result["done"], (final, kills, behind[:3])
-    assert [d for d in report if d["errorCount"]] == []
+    errored = [(d["index"], d["errors"], d["reasons"]) for d in report if d["errorCount"]]
+    assert errored == []
     for dashboard in report:
         assert (dashboard["pool"], dashboard["logs"]) == (final["pool"], final["logs"])
         assert dashboard["startedAt"] == {"pool": 0, "logs": 0}
