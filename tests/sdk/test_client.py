@@ -7,13 +7,17 @@ import asyncio
 import json
 import os
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
 from architus_sdk import ArchitusClient, errors
 from architus_sdk.slices import pools
+from architus_sdk.store import Action, Dispatch, MiddlewareAPI
+from architus_sdk.wire import SpectateData
 from bot_bridge.bus import Bus, mirror_for
+from bot_bridge.bus.history import HistoryLimits
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
 from tests.conftest import GatewayProcess, entry_point, token
@@ -49,6 +53,7 @@ async def eventually(check, timeout: float = 10) -> None:  # type: ignore[no-unt
             await asyncio.sleep(0.02)
 
 
+@pytest.mark.behaviour("merge-pushes", "resume")
 async def test_a_bot_tool_script_end_to_end(
     gateway: GatewayProcess, guild: tuple[SimulatedGuild, Publisher]
 ) -> None:
@@ -105,6 +110,74 @@ async def test_a_bot_tool_script_end_to_end(
         await client.close()
 
 
+def kept(types: tuple[str, ...], into: list[Action]) -> Callable[[MiddlewareAPI[Any]], Any]:
+    """A middleware keeping the actions of `types`, in order."""
+
+    def middleware(api: MiddlewareAPI[Any]) -> Callable[[Dispatch], Dispatch]:
+        def wrap(next_dispatch: Dispatch) -> Dispatch:
+            def dispatch(action: Action) -> Any:
+                if action.type in types:
+                    into.append(action)
+                return next_dispatch(action)
+
+            return dispatch
+
+        return wrap
+
+    return middleware
+
+
+@pytest.mark.behaviour("lost-history")
+async def test_a_resume_that_did_not_recover_loads_the_pools_again(
+    redis_url: str, gateway: GatewayProcess
+) -> None:
+    # the publisher keeps 50 events a stream: a longer outage cannot be replayed
+    bus, mirror = Bus(redis_url, HistoryLimits(max_events=50)), mirror_for(redis_url)
+    await bus.connect()
+    simulated = SimulatedGuild(GUILD, rng=random.Random(8))
+    simulated.seed(300)
+    publisher = Publisher(bus, mirror)
+    await simulated.publish_seed(publisher)
+    actions: list[Action] = []
+    client = ArchitusClient(
+        gateway.url,
+        token=token("42", {GUILD: 0x7}),
+        reconnect_delay=(0.1, 0.5),
+        middleware=[kept(("spectate/started", "pools/load_finished"), actions)],
+    )
+
+    def named(name: str) -> list[Any]:
+        return [action.payload for action in actions if action.type == name]
+
+    try:
+        await client.connect()
+        await client.spectate(GUILD, include_logs=True)
+        for entity_type in ("member", "role"):
+            async for _ in client.pool_all(entity_type, GUILD):
+                pass
+        await gateway.kill()
+        # 200 events a stream while it is down: past the 50 kept
+        await run_simulation(simulated, publisher, events=400, rate=0)
+        await gateway.start()
+        await eventually(lambda: len(named("spectate/started")) == 2, timeout=30)
+        resumed: SpectateData = named("spectate/started")[1][0]
+        assert resumed.recovered is False
+        # both pools loaded again, then the pushes after the resume merged into them
+        await eventually(lambda: len(named("pools/load_finished")) == 4)
+        await run_simulation(simulated, publisher, events=40, rate=0)
+        position = await bus.position(GUILD)
+        await eventually(lambda: client.state.spectate.pool_seq == position.pool_seq)
+        members = pools.select(client.state.pools, "member", GUILD).entities
+        assert {key: dict(value) for key, value in members.items()} == simulated.members
+        roles = pools.select(client.state.pools, "role", GUILD).entities
+        assert {key: dict(value) for key, value in roles.items()} == simulated.roles
+    finally:
+        await client.close()
+        await bus.disconnect()
+        await mirror.disconnect()
+
+
+@pytest.mark.behaviour("error-mapping", "refused-connect", "not-connected")
 async def test_typed_errors_and_timeouts(gateway: GatewayProcess) -> None:
     async with ArchitusClient(gateway.url) as client:
         with pytest.raises(errors.Unauthenticated):
@@ -129,6 +202,7 @@ async def test_typed_errors_and_timeouts(gateway: GatewayProcess) -> None:
     assert refused.state.connection.last_error is not None
 
 
+@pytest.mark.behaviour("renew-timer")
 async def test_token_provider_renews_before_expiry(gateway: GatewayProcess) -> None:
     minted: list[str] = []
 

@@ -30,6 +30,7 @@ async def nodes(redis_url: str) -> AsyncIterator[list[GatewayProcess]]:
         await node.kill()
 
 
+@pytest.mark.behaviour("drain-move", "resume")
 async def test_told_to_reconnect_it_resumes_on_another_node(
     redis_url: str, nodes: list[GatewayProcess]
 ) -> None:

@@ -72,6 +72,7 @@ def test_the_default_adapter_wants_an_id() -> None:
         set_many(EMPTY, [{"key": "prefix", "value": "!"}])
 
 
+@pytest.mark.behaviour("setting-key")
 def test_the_setting_pool_is_keyed_by_key() -> None:
     assert pools.adapter("setting").select_id({"key": "prefix", "value": 1, "id": "x"}) == "prefix"
     assert pools.adapter("member").select_id({"id": "5", "key": "x"}) == "5"

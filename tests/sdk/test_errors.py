@@ -18,6 +18,7 @@ def _reason_classes() -> list[type[errors.ArchitusError]]:
     ]
 
 
+@pytest.mark.behaviour("error-mapping")
 def test_every_reason_has_exactly_one_class() -> None:
     classes = _reason_classes()
     reasons = [cls.reason for cls in classes]
@@ -37,6 +38,7 @@ def test_a_reason_cannot_get_a_second_class() -> None:
 
 
 @pytest.mark.parametrize("reason", list(ErrorReason))
+@pytest.mark.behaviour("error-mapping")
 def test_acks_become_their_class(reason: ErrorReason) -> None:
     error = errors.from_ack({"code": reason.code, "reason": reason.value, "message": "m"})
     assert type(error) is errors.for_reason(reason)

@@ -114,6 +114,7 @@ async def until(check: Any, timeout: float = 20) -> None:
             await asyncio.sleep(0.02)
 
 
+@pytest.mark.behaviour("watermark", "merge-pushes")
 async def test_a_pool_loaded_while_200_members_change_a_second_equals_the_mirror(
     redis_url: str, seeded: tuple[SimulatedGuild, Publisher, Bus, Mirror]
 ) -> None:
@@ -235,6 +236,7 @@ class ChosenOrderClient:
 
 
 @pytest.mark.parametrize("seed", range(8))
+@pytest.mark.behaviour("watermark")
 async def test_pages_and_pushes_in_any_order_load_the_mirrors_pool(seed: int) -> None:
     url = memory_url()
     bus, mirror = Bus(url), mirror_for(url)

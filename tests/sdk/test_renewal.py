@@ -80,6 +80,7 @@ async def eventually(check: Callable[[], bool], timeout: float = 10) -> None:
             await asyncio.sleep(0.01)
 
 
+@pytest.mark.behaviour("renew-notice")
 async def test_renewal_on_the_notice_loses_and_repeats_nothing(
     gateway: GatewayProcess, publisher: Publisher
 ) -> None:
@@ -127,6 +128,70 @@ async def test_renewal_on_the_notice_loses_and_repeats_nothing(
     assert [round(e, 3) for e in elevated[:5]] == [round(e, 3) for e in given[:1] + given]
 
 
+@pytest.mark.behaviour("renew-expired")
+async def test_after_expiry_a_fresh_token_resumes_with_nothing_lost(
+    gateway: GatewayProcess, publisher: Publisher
+) -> None:
+    first_exp = time.time() + TTL
+    asked: list[float] = []
+    expired = asyncio.Event()
+
+    async def provider() -> str:
+        asked.append(time.time())
+        if len(asked) == 1:
+            return token_until(first_exp)
+        # the dashboard's REST API answers the renewal (started 1.5 s before exp) only once
+        # the token has run out
+        async with asyncio.timeout(TTL + 5):
+            await expired.wait()
+        return token_until(time.time() + 3600)
+
+    def watch(api: MiddlewareAPI[Any]) -> Callable[[Dispatch], Dispatch]:
+        def wrap(next_dispatch: Dispatch) -> Dispatch:
+            def dispatch(action: Action) -> Any:
+                if action.type == "session/demoted" and action.payload == "token_expired":
+                    expired.set()
+                return next_dispatch(action)
+
+            return dispatch
+
+        return wrap
+
+    actions: list[tuple[float, str, Any]] = []
+    client = ArchitusClient(
+        gateway.url, token_provider=provider, middleware=[recorder(actions), watch]
+    )
+    await client.connect()
+    published = 0
+
+    def on_a_fresh_token() -> bool:
+        expires_at = client.state.session.expires_at
+        return expires_at is not None and expires_at.timestamp() > time.time() + 600
+
+    try:
+        await client.elevate()
+        await client.spectate(GUILD, include_logs=True)
+        # publish before, through and after the expiry
+        deadline = time.monotonic() + 15
+        while not on_a_fresh_token() or published < 400:
+            assert time.monotonic() < deadline, "not elevated again with a fresh token"
+            await publisher.log(GUILD, entry())
+            published += 1
+            await asyncio.sleep(0.01)  # a paced publisher (~100 entries a second), not a wait
+        await eventually(lambda: client.state.spectate.logs_seq == published)
+    finally:
+        await client.close()
+
+    assert expired.is_set()  # it did run out: the gateway's elevation_expired came
+    assert len(asked) >= 2
+    assert client.state.spectate.guild_id == GUILD
+    seqs = [entry.seq for entry in client.state.logs.entries]
+    assert seqs == list(range(1, published + 1))  # every entry, once, in order
+    resumed = [p[0] for _, name, p in actions if name == "spectate/started"][-1]
+    assert resumed.recovered is True
+
+
+@pytest.mark.behaviour("notice-in-store", "expired-without-provider")
 async def test_without_a_provider_the_notice_is_in_the_store(gateway: GatewayProcess) -> None:
     exp = time.time() + TTL
     actions: list[tuple[float, str, Any]] = []
@@ -134,6 +199,7 @@ async def test_without_a_provider_the_notice_is_in_the_store(gateway: GatewayPro
         gateway.url, token=token_until(exp), middleware=[recorder(actions)]
     ) as client:
         await client.elevate()
+        await client.spectate(GUILD)
         await eventually(lambda: client.state.session.expiring is not None)
         notice = client.state.session.expiring
         assert notice is not None
@@ -143,9 +209,11 @@ async def test_without_a_provider_the_notice_is_in_the_store(gateway: GatewayPro
         await eventually(lambda: not client.state.session.elevated)
         assert time.time() >= exp
         assert client.state.session.expiring is None
+        assert client.state.spectate.guild_id is None
     assert [name for _, name, _ in actions].count("session/expiring") == 1
 
 
+@pytest.mark.behaviour("renew-once")
 async def test_one_renewal_at_a_time(gateway: GatewayProcess) -> None:
     """The SDK's own timer (half way, for tokens this short) starts a renewal; the gateway's
     notice arrives while the provider is still answering: no second renewal."""
@@ -180,6 +248,7 @@ async def test_one_renewal_at_a_time(gateway: GatewayProcess) -> None:
     assert len(provided) == 2  # the connect's token and one renewal
 
 
+@pytest.mark.behaviour("renew-timer")
 async def test_tokens_shorter_than_the_notice_are_renewed_half_way_not_in_a_loop(
     gateway: GatewayProcess,
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from architus_sdk.slices import logs, pools, pushes, root_reducer, spectate
 from architus_sdk.store import Action
 from architus_sdk.wire import LogAction, SpectateData
@@ -39,6 +41,7 @@ def log_push(seq: int, private: bool) -> dict[str, Any]:
     }
 
 
+@pytest.mark.behaviour("merge-pushes")
 def test_log_pool_pushes_merge_into_the_pool_and_move_the_seq() -> None:
     state = root_reducer(None, Action("@@store/init"))
     state = root_reducer(
@@ -76,6 +79,7 @@ def test_unchanged_pushes_keep_every_slice() -> None:
     )
 
 
+@pytest.mark.behaviour("log-order")
 def test_logs_are_a_bounded_ring_with_private_marked() -> None:
     state = logs.LogsState(capacity=3)
     for seq in range(1, 6):

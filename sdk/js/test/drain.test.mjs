@@ -16,7 +16,7 @@ import {
   truth,
 } from "./harness.mjs";
 
-test("a drain moves it to the next node, nothing lost or repeated", async () => {
+test("[drain-move resume] a drain moves it to the next node, nothing lost or repeated", async () => {
   const client = new ArchitusClient({
     url: URLS[0],
     otherUrls: [URLS[1]],

@@ -38,7 +38,7 @@ async function refused(promise, Class, reason) {
   });
 }
 
-test("each reason has its class, with the code of the wire", () => {
+test("[error-mapping] each reason has its class, with the code of the wire", () => {
   assert.deepEqual(Object.keys(ERROR_CLASSES).sort(), Object.values(ErrorReasons).sort());
   for (const reason of Object.values(ErrorReasons)) {
     const error = errorFromBody({
@@ -65,7 +65,7 @@ test("each reason has its class, with the code of the wire", () => {
   assert.equal(unknown.code, 418);
 });
 
-test("a real gateway's refusals, each as its class", async () => {
+test("[error-mapping not-connected] a real gateway's refusals, each as its class", async () => {
   const anonymous = new ArchitusClient({ url: URLS[0], transports: ["websocket"] });
   await assert.rejects(anonymous.spectate(GUILD), NotConnectedError);
   const client = new ArchitusClient({

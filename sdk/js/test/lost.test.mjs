@@ -17,7 +17,7 @@ import {
   truth,
 } from "./harness.mjs";
 
-test("not recovered: log reset, pools reloaded", async () => {
+test("[lost-history lost-history-log] not recovered: log reset, pools reloaded", async () => {
   const client = new ArchitusClient({
     url: URLS[0],
     token: await mint(),

@@ -51,7 +51,7 @@ function recorded(options) {
 
 const named = (actions, type) => actions.filter((action) => action.type === type);
 
-test("renewed on the notice, before exp: no expiry, every entry once", async () => {
+test("[renew-notice] renewed on the notice, before exp: no expiry, every entry once", async () => {
   const given = [];
   const { client, actions } = recorded({
     tokenProvider: async () => {
@@ -86,7 +86,7 @@ test("renewed on the notice, before exp: no expiry, every entry once", async () 
   }
 });
 
-test("after elevation_expired: a fresh token, elevated again, resumed with nothing lost", async () => {
+test("[renew-expired] after elevation_expired: a fresh token, elevated again, resumed with nothing lost", async () => {
   let firstExp = null;
   let asked = 0;
   const { client, actions } = recorded({
@@ -131,7 +131,7 @@ test("after elevation_expired: a fresh token, elevated again, resumed with nothi
   }
 });
 
-test("a connect refused for an expired token is retried with a fresh one", async () => {
+test("[refused-expired-connect] a connect refused for an expired token is retried with a fresh one", async () => {
   let asked = 0;
   const client = new ArchitusClient({
     url: URLS[0],
@@ -152,7 +152,7 @@ test("a connect refused for an expired token is retried with a fresh one", async
   }
 });
 
-test("without a provider the refusal rejects connect()", async () => {
+test("[refused-connect] without a provider the refusal rejects connect()", async () => {
   const client = new ArchitusClient({
     url: URLS[0],
     transports: ["websocket"],
@@ -167,4 +167,84 @@ test("without a provider the refusal rejects connect()", async () => {
   });
   assert.equal(client.state.connection.status, "disconnected");
   client.close();
+});
+
+test("[notice-in-store expired-without-provider] without a provider: the notice is kept, then the session and spectate end", async () => {
+  const token = await mint(undefined, 3);
+  const { client, actions } = recorded({ token });
+  try {
+    await client.connect();
+    await client.spectate(GUILD, { includeLogs: true });
+    await eventually(() => client.state.session.expiring, "the notice in the store", 10_000);
+    const notice = client.state.session.expiring;
+    assert.equal(Date.parse(notice.expires_at), expOf(token));
+    assert.ok(notice.seconds_left > 0 && notice.seconds_left <= 2, String(notice.seconds_left));
+    // nothing renews it: it runs out
+    await eventually(() => client.state.session.user_id === null, "the session ended", 10_000);
+    assert.ok(Date.now() >= expOf(token));
+    assert.equal(client.state.session.expiring, null);
+    assert.equal(client.state.spectate.guild_id, null);
+    assert.equal(named(actions, "architus/pushes/token_expiring").length, 1);
+    assert.equal(named(actions, "architus/pushes/elevation_expired").length, 1);
+  } finally {
+    client.close();
+  }
+});
+
+test("[renew-timer] the provider is asked again 30 s before exp by the client's own timer", async () => {
+  const asked = [];
+  const { client, actions } = recorded({
+    tokenProvider: () => {
+      asked.push(Date.now());
+      return mint(undefined, 32); // 30 s before exp: 1 to 2 s after each elevation
+    },
+  });
+  try {
+    await client.connect();
+    await eventually(() => asked.length >= 4, "three renewals", 15_000);
+    const gaps = asked.slice(1, 4).map((at, i) => at - asked[i]);
+    assert.ok(
+      gaps.every((gap) => gap >= 800 && gap < 5_000),
+      `renewed on the timer, not in a loop: ${gaps}`,
+    );
+    assert.deepEqual(named(actions, "architus/pushes/token_expiring"), [], "before any notice");
+    assert.ok(named(actions, "architus/session/elevated").length >= 3);
+    assert.equal(client.state.session.user_id, "1001");
+  } finally {
+    client.close();
+  }
+});
+
+test("[renew-once] the timer and the notice asking together renew once", async () => {
+  // the timer asks half way (3 s), the gateway's notice comes at 4 s while the provider is
+  // still answering the timer's renewal
+  const given = [];
+  const recording = recorded({
+    tokenProvider: async () => {
+      if (given.length > 0) {
+        await eventually(
+          () => named(recording.actions, "architus/pushes/token_expiring").length > 0,
+          "the notice while the provider answers",
+          10_000,
+        );
+      }
+      const token = await mint(undefined, 6);
+      given.push(expOf(token));
+      return token;
+    },
+  });
+  const { client, actions } = recording;
+  try {
+    await client.connect();
+    await eventually(
+      () => given.length === 2 && Date.parse(client.state.session.expires_at) === given[1],
+      "elevated on the renewed token",
+      15_000,
+    );
+    assert.equal(given.length, 2, "the connect's token and one renewal");
+    assert.equal(named(actions, "architus/pushes/token_expiring").length, 1);
+    assert.deepEqual(named(actions, "architus/pushes/elevation_expired"), []);
+  } finally {
+    client.close();
+  }
 });

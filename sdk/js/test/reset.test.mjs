@@ -7,7 +7,7 @@ import { EVERYTHING, GUILD, URLS, control, eventually, mint } from "./harness.mj
 
 const OTHER = "740000000000000999";
 
-test("spectate_reset empties the guild's pools, log, status and position", async () => {
+test("[spectate-reset] spectate_reset empties the guild's pools, log, status and position", async () => {
   const client = new ArchitusClient({
     url: URLS[0],
     transports: ["websocket"],
@@ -55,7 +55,7 @@ test("spectate_reset empties the guild's pools, log, status and position", async
   }
 });
 
-test("a resume refused for a guild the token lost forgets the guild too", async () => {
+test("[resume-forbidden] a resume refused for a guild the token lost forgets the guild too", async () => {
   const client = new ArchitusClient({
     url: URLS[0],
     transports: ["websocket"],

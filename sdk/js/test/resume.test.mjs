@@ -17,7 +17,7 @@ import {
   truth,
 } from "./harness.mjs";
 
-test("resumes through a SIGKILL and restart of its gateway (an app's own store)", async () => {
+test("[resume] resumes through a SIGKILL and restart of its gateway (an app's own store)", async () => {
   const client = new ArchitusClient({
     url: URLS[0],
     token: await mint(),

@@ -48,7 +48,7 @@ const push = (seq, op, data, type = "member") => ({
 const run = (actions, state = undefined) => actions.reduce(architusReducer, state);
 const seqs = (state) => state.logs[G].ids.map((id) => state.logs[G].entities[id].seq);
 
-test("the log keeps the newest `capacity`, in seq order, each entry once", () => {
+test("[log-order] the log keeps the newest `capacity`, in seq order, each entry once", () => {
   const pushed = (seq, epoch) => logOtherPushed(entry(seq, epoch), { capacity: 5 });
   let state = run([1, 2, 3, 4, 5, 6, 7, 7, 6].map((seq) => pushed(seq)));
   assert.deepEqual(seqs(state), [3, 4, 5, 6, 7]);
@@ -59,7 +59,7 @@ test("the log keeps the newest `capacity`, in seq order, each entry once", () =>
   assert.equal(state.spectate.logs_seq, 0, "not spectating: the position does not move");
 });
 
-test("pushes merge into loaded pools only; the load applies what its pages do not reflect", () => {
+test("[merge-pushes watermark] pushes merge into loaded pools only; the load applies what its pages do not reflect", () => {
   let state = run([
     architusActions.spectate.started({
       ack: { guild_id: G, epoch: "a", pool_seq: 10, logs_seq: 0 },
@@ -95,7 +95,7 @@ test("pushes merge into loaded pools only; the load applies what its pages do no
   assert.equal(state.pools.setting, undefined);
 });
 
-test("a reset keeps only what follows the ack; spectate_reset forgets the guild", () => {
+test("[spectate-reset lost-history-log] a reset keeps only what follows the ack; spectate_reset forgets the guild", () => {
   let state = run([
     architusActions.spectate.started({
       ack: { guild_id: G, epoch: "a", pool_seq: 0, logs_seq: 0 },
@@ -126,7 +126,7 @@ test("a reset keeps only what follows the ack; spectate_reset forgets the guild"
   assert.equal(state.spectate.guild_id, null);
 });
 
-test("leaving a guild for another forgets what would go stale", () => {
+test("[leave-guild] leaving a guild for another forgets what would go stale", () => {
   const other = "900000000000000002";
   let state = run([
     architusActions.spectate.started({
@@ -170,4 +170,44 @@ test("leaving a guild for another forgets what would go stale", () => {
     logs_seq: 4,
     include_logs: false,
   });
+});
+
+test("[setting-key] the setting pool is keyed by `key`, its pushes too", () => {
+  let state = run([
+    architusActions.pools.loaded({
+      type: "setting",
+      guildId: G,
+      replace: true,
+      entities: [{ key: "prefix", value: "!", id: "x" }],
+      pending: [],
+    }),
+    logPoolPushed(
+      push(
+        1,
+        "upsert",
+        [
+          { key: "prefix", value: "?" },
+          { key: "limit", value: 5 },
+        ],
+        "setting",
+      ),
+    ),
+  ]);
+  assert.deepEqual(state.pools.setting[G].ids, ["prefix", "limit"]);
+  assert.deepEqual(state.pools.setting[G].entities.prefix, { key: "prefix", value: "?", id: "x" });
+  state = run([logPoolPushed(push(2, "delete", ["prefix"], "setting"))], state);
+  assert.deepEqual(state.pools.setting[G].ids, ["limit"]);
+  state = run(
+    [
+      architusActions.pools.loaded({
+        type: "member",
+        guildId: G,
+        replace: true,
+        entities: [{ ...member("5"), key: "k" }],
+        pending: [],
+      }),
+    ],
+    state,
+  );
+  assert.deepEqual(state.pools.member[G].ids, ["5"]);
 });

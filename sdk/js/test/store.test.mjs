@@ -16,7 +16,7 @@ import {
   truth,
 } from "./harness.mjs";
 
-test("pools loaded under live changes end equal to the mirror", async () => {
+test("[merge-pushes watermark guild-status] pools loaded under live changes end equal to the mirror", async () => {
   const client = new ArchitusClient({
     url: URLS[0],
     token: await mint(),
