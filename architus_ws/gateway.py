@@ -36,6 +36,7 @@ from architus_ws.requests.handlers import RequestHandlers
 from architus_ws.requests.pools import Pools
 from architus_ws.transport import Engine, EngineOptions
 from architus_ws.transport.socketio_engine import AsyncServer
+from architus_ws.transport.socketio_manager import IndexedManager
 from bot_bridge.bus import Bus, mirror_for, presence_for
 from bot_bridge.responder import ResponseMaker
 
@@ -106,7 +107,12 @@ class Gateway:
         # python-socketio on the engine. Each request awaits its own handler (its own task):
         # one slow request must not hold the others.
         self.server = AsyncServer(
-            engine=self.engine, json=OrjsonCodec, async_handlers=True, screen=screen
+            engine=self.engine,
+            json=OrjsonCodec,
+            async_handlers=True,
+            screen=screen,
+            # a socket's rooms indexed: leaving costs its own rooms, not a scan of all of them
+            client_manager=IndexedManager(),
         )
         self.sessions: dict[str, Session] = {}
         # shutting down: not ready, connects refused, sockets being handed to other nodes

@@ -7,7 +7,7 @@
 // then it waits for everyone to reach them and prints one JSON report.
 // usage: node draining.mjs URL,URL,... TOKEN GUILD CLIENTS
 import { io } from "socket.io-client";
-import { createInterface } from "node:readline";
+import { serve } from "./fleet.mjs";
 
 const [urlList, token, guild, count] = process.argv.slice(2);
 const urls = urlList.split(",");
@@ -99,28 +99,8 @@ function start(index) {
 }
 
 for (let i = 0; i < Number(count); i++) start(i);
-const readyTimer = setInterval(() => {
-  if (dashboards.every((d) => d.epoch !== null)) {
-    clearInterval(readyTimer);
-    console.log(JSON.stringify({ ready: true }));
-  }
-}, 20);
-
-const lines = createInterface({ input: process.stdin });
-lines.on("line", (line) => {
-  const target = JSON.parse(line);
-  const deadline = Date.now() + 120000;
-  const poll = setInterval(() => {
-    const done = dashboards.every((d) => d.pool >= target.pool && d.logs >= target.logs);
-    if (done || Date.now() > deadline) {
-      clearInterval(poll);
-      const report = dashboards.map((d) => ({
-        index: d.index, mode: d.mode, pool: d.pool, logs: d.logs, startedAt: d.startedAt,
-        notices: d.notices, resumes: d.resumes, replayed: d.replayed, reasons: d.reasons,
-        handovers: d.handovers, errors: d.errors.slice(0, 5), errorCount: d.errors.length,
-      }));
-      console.log(JSON.stringify({ done, report }));
-      process.exit(0);
-    }
-  }, 50);
-});
+serve(dashboards, (d) => ({
+  index: d.index, mode: d.mode, pool: d.pool, logs: d.logs, startedAt: d.startedAt,
+  notices: d.notices, resumes: d.resumes, replayed: d.replayed, reasons: d.reasons,
+  handovers: d.handovers,
+}));

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import random
 from pathlib import Path
 
 import pytest
-import redis.asyncio as redis
 
-from bot_bridge.bus import Stream
-from bot_bridge.bus import redis_keys as keys
-from tests.conftest import SECRET, GatewayProcess, entry_point, token
+from tests.conftest import SECRET, GatewayProcess, entry_point
+from tests.js import fleet
 
 # needs node and the npm packages of tests/js (tests/js/package.json)
 pytestmark = pytest.mark.node
@@ -35,23 +32,10 @@ ENV = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET}
 async def test_dashboards_lose_nothing_while_nodes_die(redis_url: str) -> None:
     nodes = [GatewayProcess(redis_url) for _ in range(3)]
     await asyncio.gather(*(node.start() for node in nodes))
-    dashboards = await asyncio.create_subprocess_exec(
-        "node",
-        str(HERE / "resuming.mjs"),
-        ",".join(n.url for n in nodes),
-        token(guilds={GUILD: 0x7}, ttl=3600),
-        GUILD,
-        str(CLIENTS),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
+    dashboards = await fleet.start("resuming.mjs", [n.url for n in nodes], GUILD, CLIENTS)
     simulate = None
     kills = 0
     try:
-        assert dashboards.stdout is not None
-        assert dashboards.stdin is not None
-        ready = await asyncio.wait_for(dashboards.stdout.readline(), 30)
-        assert json.loads(ready) == {"ready": True}
         simulate = await asyncio.create_subprocess_exec(
             entry_point("architus-bridge"),
             "simulate",
@@ -89,26 +73,17 @@ async def test_dashboards_lose_nothing_while_nodes_die(redis_url: str) -> None:
             restarts.append(asyncio.create_task(restart(victim)))
         await asyncio.gather(*restarts)
         assert await simulate.wait() == 0
-        client = redis.Redis.from_url(redis_url)
-        final = {
-            "pool": int(await client.get(keys.seq_key(GUILD, Stream.POOL)) or 0),
-            "logs": int(await client.get(keys.seq_key(GUILD, Stream.LOGS)) or 0),
-        }
-        await client.aclose()
-        dashboards.stdin.write((json.dumps(final) + "\n").encode())
-        await dashboards.stdin.drain()
-        result = json.loads(await asyncio.wait_for(dashboards.stdout.readline(), 150))
+        final = await fleet.final_seqs(redis_url, GUILD)
+        result = await fleet.report(dashboards, final)
     finally:
-        for process in (simulate, dashboards):
-            if process is not None and process.returncode is None:
-                process.kill()
-                await process.wait()
+        await fleet.stop(simulate, dashboards)
         for node in nodes:
             await node.kill()
     report = result["report"]
     assert kills >= 10
     behind = [d for d in report if (d["pool"], d["logs"]) != (final["pool"], final["logs"])]
-    assert result["done"], (final, kills, behind[:3])
+    print("behind:", [(d["index"], d["errors"], d["reasons"]) for d in behind])
+    assert result["done"], (final, kills, len(behind), behind[:3])
     errored = [(d["index"], d["errors"], d["reasons"]) for d in report if d["errorCount"]]
     assert errored == []
     for dashboard in report:
