@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from quart import Blueprint, Response, current_app, send_file
@@ -42,17 +41,8 @@ async def metrics() -> Response:
 
 
 STATIC = Path(__file__).parent / "static"
-# socket.io-client comes from npm (`npm ci --prefix web`, run by scripts/install), not the repo
-CLIENT_SCRIPT = (
-    Path(
-        os.environ.get(
-            "ARCHITUS_WEB_MODULES", Path(__file__).parent.parent / "web" / "node_modules"
-        )
-    )
-    / "socket.io-client"
-    / "dist"
-    / "socket.io.min.js"
-)
+# the demo page's script on @architus/sdk, bundled by `npm run build --prefix web` (scripts/install)
+DEMO_BUNDLE = Path(__file__).parent.parent / "web" / "dist" / "demo.bundle.js"
 
 
 @routes.get("/")
@@ -60,19 +50,20 @@ async def demo_page() -> Response:
     return await send_file(STATIC / "index.html")
 
 
-@routes.get("/static/socket.io.min.js")
-async def client_script() -> Response:
-    if not CLIENT_SCRIPT.is_file():
+@routes.get("/static/demo.bundle.js")
+async def demo_bundle() -> Response:
+    if not DEMO_BUNDLE.is_file():
         return Response(
-            "// socket.io-client is not installed: run `npm ci --prefix web`\n",
+            "// the demo page's bundle is not built: run scripts/install"
+            " (npm run build --prefix web)\n",
             status=404,
             content_type="text/javascript",
         )
-    return await send_file(CLIENT_SCRIPT, mimetype="text/javascript")
+    return await send_file(DEMO_BUNDLE, mimetype="text/javascript")
 
 
 @routes.get("/static/<name>")
 async def static_file(name: str) -> Response:
-    if name not in ("demo.js", "demo.css"):
+    if name != "demo.css":
         return Response("not found\n", status=404, content_type="text/plain")
     return await send_file(STATIC / name)
