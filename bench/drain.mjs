@@ -2,7 +2,8 @@
 //   node drain.mjs FROM_URL TO_URL COUNT TOKEN GUILD LEAVE
 // opens COUNT sockets to FROM_URL (200 in flight), each elevated by its connect `auth` and
 // spectating GUILD with `include_logs`; prints {"ready": COUNT}. Then each socket, when told
-// `reconnect` (LEAVE `notice`; with `close`, the notice is ignored, as a plain socket.io-client
+// `reconnect` (LEAVE `notice`, at a random moment of the window's first half, as the SDKs
+// do; with `close`, the notice is ignored, as a plain socket.io-client
 // app would) or when its connection goes (a killed node tells nothing), opens a socket to
 // TO_URL and spectates there with `resume` from its seqs. Once all COUNT have resumed (or
 // after 180 s) it prints {"resumed", "notices", "first_notice", "last_resumed", "errors"}
@@ -55,10 +56,11 @@ async function hold(socket, position) {
       }
     }
   };
-  socket.on("reconnect", () => {
+  socket.on("reconnect", (notice) => {
     notices += 1;
     firstNotice ??= Date.now();
-    if (leaveOn === "notice") leave("reconnect");
+    // as both SDKs do: at a random moment of the first half of the window
+    if (leaveOn === "notice") setTimeout(() => leave("reconnect"), Math.random() * notice.within_ms * 0.5);
   });
   socket.on("disconnect", (reason) => leave(reason));
 }

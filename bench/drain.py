@@ -3,8 +3,8 @@ one `architus-ws serve --redis` node, a second node beside it on the same Redis;
 stopped and every socket resumes on the second. Two ways to stop it, in the same run:
 
 - `drain, leave on notice`: SIGTERM. The node pushes `reconnect`, closes its sockets spread
-  over ARCHITUS_DRAIN_SECONDS (`--window`), exits 0; the sockets leave on the notice (as the
-  Python SDK does).
+  over ARCHITUS_DRAIN_SECONDS (`--window`), exits 0; the sockets leave on the notice, each at
+  a random moment of the window's first half (as both SDKs do).
 - `drain, leave on close`: the same, the sockets ignoring the notice and moving when the node
   closes them (a plain socket.io-client app): the window spreads their arrival.
 - `kill`: SIGKILL, the baseline: what a deploy without a drain does (every socket at once,
