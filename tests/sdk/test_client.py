@@ -20,6 +20,7 @@ from bot_bridge.bus import Bus, mirror_for
 from bot_bridge.bus.history import HistoryLimits
 from bot_bridge.publisher import Publisher
 from bot_bridge.simulation import SimulatedGuild, run_simulation
+from tests.architus_ws.requests.test_spectate import entry
 from tests.conftest import GatewayProcess, entry_point, token
 
 GUILD = "720000000000000001"
@@ -127,7 +128,7 @@ def kept(types: tuple[str, ...], into: list[Action]) -> Callable[[MiddlewareAPI[
     return middleware
 
 
-@pytest.mark.behaviour("lost-history")
+@pytest.mark.behaviour("lost-history", "lost-history-log")
 async def test_a_resume_that_did_not_recover_loads_the_pools_again(
     redis_url: str, gateway: GatewayProcess
 ) -> None:
@@ -155,6 +156,9 @@ async def test_a_resume_that_did_not_recover_loads_the_pools_again(
         for entity_type in ("member", "role"):
             async for _ in client.pool_all(entity_type, GUILD):
                 pass
+        for _ in range(20):  # log entries only: a pool change would start a pool of its type
+            await publisher.log(GUILD, entry())
+        await eventually(lambda: client.state.spectate.logs_seq == 20)
         await gateway.kill()
         # 200 events a stream while it is down: past the 50 kept
         await run_simulation(simulated, publisher, events=400, rate=0)
@@ -171,6 +175,12 @@ async def test_a_resume_that_did_not_recover_loads_the_pools_again(
         assert {key: dict(value) for key, value in members.items()} == simulated.members
         roles = pools.select(client.state.pools, "role", GUILD).entities
         assert {key: dict(value) for key, value in roles.items()} == simulated.roles
+        # the log: what followed the ack, then every entry after it; none of the 20 before
+        # the outage, which a gap of 200 would follow
+        await eventually(lambda: client.state.spectate.logs_seq == position.logs_seq)
+        seqs = [entry.seq for entry in client.state.logs.entries]
+        assert resumed.logs_seq is not None
+        assert seqs == list(range(resumed.logs_seq + 1, position.logs_seq + 1))
     finally:
         await client.close()
         await bus.disconnect()

@@ -8,7 +8,7 @@ import pytest
 
 from architus_sdk.slices import logs, pools, pushes, root_reducer, spectate
 from architus_sdk.store import Action
-from architus_sdk.wire import LogAction, SpectateData
+from architus_sdk.wire import GuildStatus, LogAction, SpectateData, SpectateReset
 
 GUILD = "1"
 
@@ -92,3 +92,38 @@ def test_a_new_epoch_restarts_positions() -> None:
     state = spectate.SpectateState(GUILD, True, "old", 40, 30)
     state = spectate.reducer(state, pushes.log_pool(pool_push(1, "upsert", [], epoch="new")))
     assert (state.epoch, state.pool_seq, state.logs_seq) == ("new", 1, 0)
+
+
+def test_a_log_reset_keeps_what_follows_the_ack_in_the_same_history() -> None:
+    state = logs.LogsState()
+    for seq in range(1, 5):
+        state = logs.reducer(state, pushes.log_other(log_push(seq, private=False)))
+    state = logs.reducer(state, logs.reset(("e", 2)))
+    assert [entry.seq for entry in state.entries] == [3, 4]
+    assert logs.reducer(state, logs.reset(("e", 2))) is state
+    # a new history: seqs restarted, nothing held follows its ack
+    assert logs.reducer(state, logs.reset(("new", 0))).entries == ()
+
+
+def test_forgetting_a_guild_keeps_the_other_guilds_and_the_tokens_pools() -> None:
+    other = "2"
+    state = root_reducer(None, Action("@@store/init"))
+    for guild_id in (GUILD, other):
+        state = root_reducer(state, pools.loaded(("role", guild_id, [{"id": "5"}], True)))
+        status = GuildStatus(guild_id=guild_id, bot="online", since=None, viewers=1)
+        state = root_reducer(state, pushes.guild_status(status))
+    state = root_reducer(state, pools.loaded(("guild", None, [{"id": GUILD}], True)))
+    state = root_reducer(state, pushes.log_other(log_push(1, private=False)))
+
+    left = root_reducer(state, spectate.left(GUILD))
+    assert sorted(left.pools) == [("guild", None), ("role", other)]
+    assert list(left.guild_status) == [other]
+    assert left.logs.entries == ()
+    assert root_reducer(left, spectate.left(GUILD)) is left
+
+    reset = root_reducer(state, pushes.spectate_reset(SpectateReset(guild_id=GUILD)))
+    assert (reset.pools, reset.guild_status, reset.logs) == (
+        left.pools,
+        left.guild_status,
+        left.logs,
+    )

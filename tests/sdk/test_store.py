@@ -246,6 +246,7 @@ def test_the_root_state_is_typed() -> None:
         "spectate",
         "pools",
         "logs",
+        "guild_status",
         "interpret",
     ]
     assert state.spectate.guild_id is None

@@ -4,7 +4,7 @@ Every push is dispatched to the store (`pushes/log_pool` merges into the pools).
 connection drops, python-socketio reconnects with backoff; the token (fresh from
 `token_provider` if one is given) rides in the connect `auth`, and the spectate resumes from
 the last seqs the store saw, so no event is lost. If the gateway answers `recovered: false`,
-the pools this client loaded are fetched again.
+the log keeps only what follows the ack and the pools this client loaded are fetched again.
 """
 
 from __future__ import annotations
@@ -12,27 +12,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import socketio
 
 from architus_sdk import errors
-from architus_sdk.slices import RootState, connection, interpret, pools, pushes, root_reducer
+from architus_sdk.link import Link
+from architus_sdk.slices import RootState, connection, interpret, logs, pools, pushes, root_reducer
 from architus_sdk.slices import session as session_slice
 from architus_sdk.slices import spectate as spectate_slice
 from architus_sdk.store import Middleware, Store
-from architus_sdk.wire import ElevationData, InterpretData, PoolData, SpectateData, TokenExpiring
-from architus_sdk.wire.codec import OrjsonCodec
+from architus_sdk.token_keeper import TokenKeeper, TokenProvider
+from architus_sdk.wire import (
+    ElevationData,
+    GuildStatus,
+    InterpretData,
+    PoolData,
+    Reconnect,
+    SpectateData,
+    SpectateReset,
+    TokenExpiring,
+)
 from architus_sdk.wire.entities import GUILD_SCOPED
 
 logger = logging.getLogger(__name__)
-
-TokenProvider = Callable[[], Awaitable[str]]
-RENEW_BEFORE = 30.0  # seconds before `exp` a token_provider's token is renewed
-# a `token_expiring` this soon after the elevation was pushed at once: see `_on_expiring`
-TOLD_AT_ONCE = 0.5
 
 
 class ArchitusClient:
@@ -52,62 +57,41 @@ class ArchitusClient:
         them; a node's `reconnect` notice moves the client to the next one (with a load
         balancer, `url` alone: it sends the reconnect to a ready node)."""
         self.url = url
-        self._urls = [url, *other_urls]
-        self._node = 0  # index in `_urls` of the node this client uses now
-        self._reconnect_delay = reconnect_delay
         self.store: Store[RootState] = Store(root_reducer, middleware)
-        self._token = token
-        self._token_provider = token_provider
         self._timeout = timeout
-        self._transports = list(transports)
-        self._sio = socketio.AsyncClient(
-            reconnection=True,
-            reconnection_delay=reconnect_delay[0],
-            reconnection_delay_max=reconnect_delay[1],
-            json=OrjsonCodec,
-        )
         self._background: set[asyncio.Task[Any]] = set()
-        self._renewal: asyncio.TimerHandle | None = None
-        self._renewing: asyncio.Future[Any] | None = None  # the renewal in flight
-        self._elevated_at = 0.0  # monotonic time of the last elevation's ack
-        self._resumed = asyncio.Event()
-        self._refusal: Any = None  # the last connect_error's payload
+        self._tokens = TokenKeeper(
+            token,
+            token_provider,
+            dispatch=self.store.dispatch,
+            elevate=self.elevate,
+            spawn=self._spawn,
+        )
+        self._link = Link(
+            [url, *other_urls],
+            self._tokens,
+            self.store.dispatch,
+            timeout=timeout,
+            transports=transports,
+            reconnect_delay=reconnect_delay,
+        )
+        self._sio = self._link.sio
         self._pool_recordings = pools.PushRecordings()
         self._register()
 
     # ---- lifecycle -------------------------------------------------------------------
 
     async def connect(self) -> None:
-        self.store.dispatch(connection.changed(("connecting", None)))
-        if self._token_provider is not None and self._token is None:
-            self._token = await self._token_provider()
-        self._refusal = None
-        try:
-            await self._sio.connect(
-                self.node_url,
-                auth=self._auth,
-                transports=self._transports,
-                wait_timeout=self._timeout,
-            )
-        except socketio.exceptions.ConnectionError as error:
-            await self._release_transport()
-            if isinstance(self._refusal, dict) and "reason" in self._refusal:
-                raise errors.from_ack(self._refusal) from error  # refused: 401, 503, ...
-            raise errors.NotConnected(f"cannot connect to {self.node_url}: {error}") from error
-
-    async def _release_transport(self) -> None:
-        """A connect that failed leaves Engine.IO's own HTTP session open: close it."""
-        engine = self._sio.eio
-        http = getattr(engine, "http", None)
-        if http is not None and not getattr(engine, "external_http", False) and not http.closed:
-            await http.close()
+        """Connect to the node in use. With a `token_provider`, a connect refused for an
+        expired token is tried again with a fresh one; the spectate resumes in the background
+        once connected."""
+        await self._link.connect()
 
     async def close(self) -> None:
-        if self._renewal is not None:
-            self._renewal.cancel()
+        self._tokens.cancel()
         for task in list(self._background):
             task.cancel()
-        await self._sio.disconnect()
+        await self._link.disconnect()
 
     async def __aenter__(self) -> ArchitusClient:
         await self.connect()
@@ -119,7 +103,7 @@ class ArchitusClient:
     @property
     def node_url(self) -> str:
         """The gateway node this client is (or is getting) connected to."""
-        return self._urls[self._node]
+        return self._link.url
 
     @property
     def state(self) -> RootState:
@@ -129,14 +113,16 @@ class ArchitusClient:
 
     async def elevate(self, token: str | None = None) -> ElevationData:
         if token is not None:
-            self._token = token
-        if self._token is None:
+            self._tokens.replace(token)
+        held = self._tokens.token
+        if held is None:
             raise errors.Unauthenticated("no token to elevate with")
         data = ElevationData.model_validate(
-            await self._request("request_elevation", {"token": self._token})
+            await self._request("request_elevation", {"token": held})
         )
         self.store.dispatch(session_slice.elevated(data))
-        self._schedule_renewal(data)
+        if self._tokens.token == held:  # not replaced while the gateway answered
+            self._tokens.elevated(data)
         return data
 
     async def demote(self) -> None:
@@ -148,7 +134,11 @@ class ArchitusClient:
         payload: dict[str, Any] = {"guild_id": guild_id}
         if guild_id is not None:
             payload["include_logs"] = include_logs
+        previous = self.state.spectate.guild_id
         data = SpectateData.model_validate(await self._request("spectate", payload))
+        if previous is not None and previous != guild_id:
+            # no push of it comes any more: its log, status and pools would go stale
+            self.store.dispatch(spectate_slice.left(previous))
         if guild_id is None:
             self.store.dispatch(spectate_slice.stopped("requested"))
         else:
@@ -253,19 +243,15 @@ class ArchitusClient:
 
     # ---- connection, pushes, resume --------------------------------------------------
 
-    async def _auth(self) -> dict[str, str]:
-        return {"token": self._token} if self._token else {}
-
     def _register(self) -> None:
         sio = self._sio
         sio.on("connect", self._on_connect)
-        sio.on("disconnect", self._on_disconnect)
-        sio.on("connect_error", self._on_connect_error)
         for name, creator in (("log_pool", pushes.log_pool), ("log_other", pushes.log_other)):
             sio.on(name, self._pusher(creator))
         sio.on("elevation_expired", self._on_expired)
         sio.on("token_expiring", self._on_expiring)
         sio.on("spectate_reset", self._on_reset)
+        sio.on("guild_status", self._on_guild_status)
         sio.on("reconnect", self._on_reconnect_notice)
 
     def _pusher(self, creator: Any) -> Callable[[dict[str, Any]], Awaitable[None]]:
@@ -285,46 +271,45 @@ class ArchitusClient:
         # handlers run on the read loop: requests must not be awaited here
         self._spawn(self._resume())
 
-    async def _on_disconnect(self, reason: Any = None) -> None:
-        self.store.dispatch(connection.changed(("reconnecting", None)))
-
-    async def _on_connect_error(self, data: Any = None) -> None:
-        self._refusal = data
-        self.store.dispatch(connection.failed(str(data)))
-
     async def _on_expired(self, data: Any = None) -> None:
         self.store.dispatch(session_slice.demoted("token_expired"))
-        if self._token_provider is None:
+        if self._tokens.provider is None:
             self.store.dispatch(spectate_slice.stopped("token_expired"))
-        else:
-            # keep the spectate position: a fresh token resumes it with nothing lost
-            self._token = await self._token_provider()
-            self._spawn(self._resume())
+            return
+        # keep the spectate position: a fresh token resumes it with nothing lost
+        try:
+            await self._tokens.fresh()
+        except Exception as error:  # the provider's own failure, whatever it is
+            self.store.dispatch(connection.failed(f"after expiry: {error!r}"))
+            return
+        self._spawn(self._resume())
 
     async def _on_reset(self, data: Any = None) -> None:
-        self.store.dispatch(pushes.spectate_reset(data))
-        self.store.dispatch(spectate_slice.stopped("permissions_changed"))
+        """The token lost the guild (or its logs): the reducers forget the guild."""
+        self.store.dispatch(pushes.spectate_reset(SpectateReset.model_validate(data)))
+
+    async def _on_guild_status(self, data: Any = None) -> None:
+        self.store.dispatch(pushes.guild_status(GuildStatus.model_validate(data)))
+
+    async def _on_expiring(self, data: Any = None) -> None:
+        """The gateway's notice: in the store always (tooling without a provider reacts to
+        `session/expiring`); with a provider, renewed now."""
+        notice = TokenExpiring.model_validate(data)
+        self.store.dispatch(session_slice.expiring(notice))
+        self._tokens.noticed(notice, self.state.session.expires_at)
 
     async def _on_reconnect_notice(self, data: Any = None) -> None:
-        """The node drains (CONTRACT 2.3): leave now, for the next node, rather than wait to
-        be closed within the window; the connect resumes from the store's seqs as any
-        reconnect does, so nothing is lost or repeated."""
+        """The node drains (CONTRACT 2.3): leave for the next node at a random moment of the
+        window's first half, rather than wait to be closed (and not all of the node's clients
+        at once: they would reach the others as a wall, bench/drain.py). The connect resumes
+        from the store's seqs as any reconnect does, so nothing is lost or repeated."""
+        notice = Reconnect.model_validate(data)
         self.store.dispatch(connection.changed(("reconnecting", None)))
-        self._spawn(self._move())
+        self._spawn(self._leave_within(random.random() * notice.within_ms / 2000))
 
-    async def _move(self) -> None:
-        await self._sio.disconnect()
-        delay, longest = self._reconnect_delay
-        while True:
-            self._node = (self._node + 1) % len(self._urls)
-            try:
-                await self.connect()
-                return
-            except errors.ArchitusError as error:
-                # a node that drains too, or is down: the next, with python-socketio's backoff
-                logger.info("reconnect to %s failed: %s", self.node_url, error)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, longest)
+    async def _leave_within(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self._link.move_on()
 
     async def _resume(self) -> None:
         """After a (re)connect: elevated by the connect `auth`; spectate again from where the
@@ -335,14 +320,24 @@ class ArchitusClient:
             async with asyncio.timeout(self._timeout):
                 while not self._sio.connected:  # noqa: ASYNC110 (no event to await)
                     await asyncio.sleep(0.01)
-            if self._token:
-                data = await self._request("request_elevation", {"token": self._token})
-                elevation = ElevationData.model_validate(data)
-                self.store.dispatch(session_slice.elevated(elevation))
-                self._schedule_renewal(elevation)
+            if self._tokens.token:
+                await self.elevate()
             if spectating.guild_id is None:
                 return
-            ack = SpectateData.model_validate(
+            ack = await self._resume_spectate(spectating)
+            self.store.dispatch(spectate_slice.started((ack, spectating.include_logs)))
+            if not ack.recovered:
+                # what the log held is followed by a gap: only what follows the ack stays
+                self.store.dispatch(logs.reset((ack.epoch, ack.logs_seq or 0)))
+                await self._refetch_pools()
+        except (errors.ArchitusError, TimeoutError) as error:
+            logger.warning("resume after reconnect failed: %s", error)
+            self.store.dispatch(connection.failed(str(error)))
+
+    async def _resume_spectate(self, spectating: spectate_slice.SpectateState) -> SpectateData:
+        assert spectating.guild_id is not None
+        try:
+            return SpectateData.model_validate(
                 await self._request(
                     "spectate",
                     {
@@ -356,60 +351,17 @@ class ArchitusClient:
                     },
                 )
             )
-            self.store.dispatch(spectate_slice.started((ack, spectating.include_logs)))
-            if not ack.recovered:
-                await self._refetch_pools()
-        except (errors.ArchitusError, TimeoutError) as error:
-            logger.warning("resume after reconnect failed: %s", error)
-            self.store.dispatch(connection.failed(str(error)))
-        finally:
-            self._resumed.set()
+        except errors.Forbidden:
+            # the token in use no longer allows it (renewed narrower while away): forgotten
+            # as on `spectate_reset`
+            self.store.dispatch(spectate_slice.left(spectating.guild_id))
+            self.store.dispatch(spectate_slice.stopped("forbidden"))
+            raise
 
     async def _refetch_pools(self) -> None:
         for entity_type, guild_id in list(self.state.pools):
             async for _ in self.pool_all(entity_type, guild_id):
                 pass  # each page is applied as it comes, the pushes meanwhile by the watermark
-
-    def _schedule_renewal(self, data: ElevationData) -> None:
-        self._elevated_at = time.monotonic()
-        if self._token_provider is None:
-            return
-        if self._renewal is not None:
-            self._renewal.cancel()
-        # A token with less than RENEW_BEFORE left is renewed half way, not at once: at once,
-        # a provider whose tokens are that short would be asked again and again.
-        left = data.expires_at.timestamp() - time.time()
-        delay = left - RENEW_BEFORE if left > RENEW_BEFORE else max(0.0, left / 2)
-        loop = asyncio.get_running_loop()
-        self._renewal = loop.call_later(delay, self._start_renewal)
-
-    async def _on_expiring(self, data: Any = None) -> None:
-        """The gateway's notice: in the store always (tooling without a provider reacts to
-        `session/expiring`); with a provider, renewed now."""
-        notice = TokenExpiring.model_validate(data)
-        self.store.dispatch(session_slice.expiring(notice))
-        if self._token_provider is None or notice.expires_at != self.state.session.expires_at:
-            return  # nothing to renew with, or about a token already replaced
-        if time.monotonic() - self._elevated_at < TOLD_AT_ONCE:
-            # Pushed right after the elevation: the token was inside the notice when it was
-            # given, and a fresh one from the same provider would be too; renewing on each
-            # such notice would renew without end. The timer renews it half way instead.
-            return
-        self._start_renewal()
-
-    def _start_renewal(self) -> None:
-        """The notice and the timer may both ask for a renewal: one runs at a time (one that
-        finished scheduled the next timer, and a later notice about its token is stale)."""
-        if self._renewing is not None and not self._renewing.done():
-            return
-        self._renewing = self._spawn(self._renew())
-
-    async def _renew(self) -> None:
-        """Before `exp`: elevate with a fresh token; the gateway renews in place."""
-        assert self._token_provider is not None
-        self._token = await self._token_provider()
-        with contextlib.suppress(errors.ArchitusError):
-            await self.elevate()
 
     def _spawn(self, work: Awaitable[Any]) -> asyncio.Future[Any]:
         task = asyncio.ensure_future(work)

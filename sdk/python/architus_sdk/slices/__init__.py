@@ -2,6 +2,7 @@
 
 from architus_sdk.slices import (
     connection,
+    guild_status,
     interpret,
     logs,
     pools,
@@ -14,6 +15,7 @@ from architus_sdk.slices.root import RootState, root_reducer
 __all__ = [
     "RootState",
     "connection",
+    "guild_status",
     "interpret",
     "logs",
     "pools",

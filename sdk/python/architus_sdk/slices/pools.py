@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from architus_sdk.slices import pushes
+from architus_sdk.slices import pushes, spectate
 from architus_sdk.store import EMPTY, Action, EntityAdapter, EntityState, create_action
 from architus_sdk.store.entities import Entity
-from architus_sdk.wire import EntityType, PoolData
+from architus_sdk.wire import EntityType, PoolData, SpectateReset
 from architus_sdk.wire.entities import entity_id
 
 PoolKey = tuple[str, str | None]  # (entity type, guild id or None for user/guild)
@@ -102,7 +102,19 @@ def reducer(state: PoolsState | None, action: Action) -> PoolsState:
         return _with(state, pool_key, adapter(entity_type).remove_many(current, gone))
     if cleared.match(action):
         return MappingProxyType({}) if state else state
+    if pushes.spectate_reset.match(action):
+        # the token lost the guild: nothing of it may stay (user and guild pools are the
+        # token's, not the guild's)
+        reset: SpectateReset = action.payload
+        return _without_guild(state, reset.guild_id)
+    if spectate.left.match(action):
+        return _without_guild(state, action.payload)
     return state
+
+
+def _without_guild(state: PoolsState, guild_id: str) -> PoolsState:
+    kept = {pool_key: pool for pool_key, pool in state.items() if pool_key[1] != guild_id}
+    return state if len(kept) == len(state) else MappingProxyType(kept)
 
 
 def _merged(pool: EntityState, push: Mapping[str, Any]) -> EntityState:

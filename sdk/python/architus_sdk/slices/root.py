@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from architus_sdk.slices import connection, interpret, logs, pools, session, spectate
+from architus_sdk.slices import (
+    connection,
+    guild_status,
+    interpret,
+    logs,
+    pools,
+    session,
+    spectate,
+)
 from architus_sdk.store import combine_reducers
 
 
@@ -15,6 +23,7 @@ class RootState:
     spectate: spectate.SpectateState
     pools: pools.PoolsState
     logs: logs.LogsState
+    guild_status: guild_status.GuildStatusState
     interpret: interpret.InterpretState
 
 
@@ -26,6 +35,7 @@ root_reducer = combine_reducers(
         "spectate": spectate.reducer,
         "pools": pools.reducer,
         "logs": logs.reducer,
+        "guild_status": guild_status.reducer,
         "interpret": interpret.reducer,
     },
 )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from architus_sdk.slices import pushes
 from architus_sdk.store import Action, create_action
-from architus_sdk.wire import SpectateData
+from architus_sdk.wire import SpectateData, SpectateReset
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,9 @@ class SpectateState:
 
 started = create_action("spectate/started")  # payload: (SpectateData, include_logs)
 stopped = create_action("spectate/stopped")  # payload: reason
+# Not the gateway's: the client no longer follows the guild (another spectated, the spectate
+# ended, or a resume refused), and what it held of it would go stale, as on `spectate_reset`.
+left = create_action("spectate/left")  # payload: the guild id
 
 
 def reducer(state: SpectateState | None, action: Action) -> SpectateState:
@@ -31,6 +34,9 @@ def reducer(state: SpectateState | None, action: Action) -> SpectateState:
         )
     if stopped.match(action):
         return SpectateState() if state.guild_id is not None else state
+    if pushes.spectate_reset.match(action):
+        reset: SpectateReset = action.payload
+        return SpectateState() if reset.guild_id == state.guild_id else state
     if pushes.log_pool.match(action) or pushes.log_other.match(action):
         push = action.payload
         if push["guild_id"] != state.guild_id:

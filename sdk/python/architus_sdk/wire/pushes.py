@@ -1,7 +1,7 @@
 """Server-to-client pushes."""
 
-from enum import StrEnum
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
