@@ -123,7 +123,9 @@ class Elevation:
         now = time.time()
         notice = TokenExpiring(
             expires_at=datetime.fromtimestamp(claims.expires_at, UTC),
-            seconds_left=round(max(0.0, claims.expires_at - now), 3),
+            # the loop's timers may fire a hair early by the wall clock: never more than the
+            # notice the timer was set for
+            seconds_left=round(min(self._renew_notice, max(0.0, claims.expires_at - now)), 3),
         )
         event = ServerEvent.TOKEN_EXPIRING.value
         if self._sender.to_socket(session.sid, event, notice.model_dump(mode="json")):
