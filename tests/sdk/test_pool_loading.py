@@ -166,7 +166,9 @@ async def test_a_pool_loaded_while_200_members_change_a_second_equals_the_mirror
         assert len(load) > 50
         assert len(set(watermarks)) > 10, watermarks
         assert watermarks == sorted(watermarks)  # never behind the page before
-    assert sent > 100
+    # how many changes were sent depends on the machine's speed; that they landed during the
+    # loads is what the distinct watermarks above show
+    assert sent > 10
 
 
 # Adversarial orders, on the real memory mirror and the real reducers.
