@@ -2,7 +2,6 @@
 // at once, resumes there, and ends equal to the truth with every log entry once.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArchitusClient } from "../dist/index.js";
 import {
   GUILD,
   MIRRORED,
@@ -12,17 +11,13 @@ import {
   caughtUp,
   control,
   eventually,
-  mint,
   truth,
+  truthClient,
 } from "./harness.mjs";
 
 test("[drain-move resume] a drain moves it to the next node, nothing lost or repeated", async () => {
-  const client = new ArchitusClient({
-    url: URLS[0],
+  const client = await truthClient({
     otherUrls: [URLS[1]],
-    token: await mint(),
-    transports: ["websocket"],
-    logCapacity: 100_000,
     reconnectionDelay: 100,
     reconnectionDelayMax: 500,
   });

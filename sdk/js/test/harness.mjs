@@ -2,6 +2,7 @@
 // (tests/sdk_js/harness.py), reached through its control API; these helpers call it and wait
 // on conditions with a deadline.
 import assert from "node:assert/strict";
+import { ArchitusClient } from "../dist/index.js";
 
 export const CONTROL = required("ARCHITUS_CONTROL");
 export const URLS = required("ARCHITUS_URLS").split(",");
@@ -78,4 +79,16 @@ export function assertLogComplete(state, expected) {
     Array.from({ length: expected.logs_seq - first + 1 }, (_, i) => first + i),
   );
   assert.equal(new Set(log.ids).size, log.ids.length);
+}
+
+/** A client of the first node (options override) that keeps every log entry, over websocket:
+ * what the tests that compare the store with the truth start from. */
+export async function truthClient(options = {}) {
+  return new ArchitusClient({
+    url: URLS[0],
+    token: await mint(),
+    transports: ["websocket"],
+    logCapacity: 100_000,
+    ...options,
+  });
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { configureStore } from "@reduxjs/toolkit";
-import { ArchitusClient, architusMiddleware, architusReducer } from "../dist/index.js";
+import { architusMiddleware, architusReducer } from "../dist/index.js";
 import {
   GUILD,
   MIRRORED,
@@ -13,19 +13,12 @@ import {
   caughtUp,
   control,
   eventually,
-  mint,
   truth,
+  truthClient,
 } from "./harness.mjs";
 
 test("[lost-history lost-history-log] not recovered: log reset, pools reloaded", async () => {
-  const client = new ArchitusClient({
-    url: URLS[0],
-    token: await mint(),
-    transports: ["websocket"],
-    logCapacity: 100_000,
-    reconnectionDelay: 100,
-    reconnectionDelayMax: 500,
-  });
+  const client = await truthClient({ reconnectionDelay: 100, reconnectionDelayMax: 500 });
   const acks = [];
   const loads = [];
   configureStore({

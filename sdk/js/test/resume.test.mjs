@@ -2,7 +2,7 @@
 // resumes from the store's seqs; the store ends equal to the truth, every log entry once.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArchitusClient, architusMiddleware, architusReducer } from "../dist/index.js";
+import { architusMiddleware, architusReducer } from "../dist/index.js";
 import { configureStore } from "@reduxjs/toolkit";
 import {
   GUILD,
@@ -13,19 +13,12 @@ import {
   caughtUp,
   control,
   eventually,
-  mint,
   truth,
+  truthClient,
 } from "./harness.mjs";
 
 test("[resume] resumes through a SIGKILL and restart of its gateway (an app's own store)", async () => {
-  const client = new ArchitusClient({
-    url: URLS[0],
-    token: await mint(),
-    transports: ["websocket"],
-    logCapacity: 100_000,
-    reconnectionDelay: 100,
-    reconnectionDelayMax: 500,
-  });
+  const client = await truthClient({ reconnectionDelay: 100, reconnectionDelayMax: 500 });
   const statuses = [];
   const spectates = [];
   // the app owns the store: the client feeds it through the middleware

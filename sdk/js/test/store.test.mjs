@@ -2,7 +2,7 @@
 // the store ends equal to the mirror, its log complete and in order.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ArchitusClient, selectLog, selectPoolEntities } from "../dist/index.js";
+import { selectLog, selectPoolEntities } from "../dist/index.js";
 import {
   GUILD,
   MIRRORED,
@@ -12,17 +12,12 @@ import {
   caughtUp,
   control,
   eventually,
-  mint,
   truth,
+  truthClient,
 } from "./harness.mjs";
 
 test("[merge-pushes watermark guild-status] pools loaded under live changes end equal to the mirror", async () => {
-  const client = new ArchitusClient({
-    url: URLS[0],
-    token: await mint(),
-    transports: ["websocket"],
-    logCapacity: 100_000,
-  });
+  const client = await truthClient();
   try {
     await client.connect();
     assert.equal(client.state.connection.status, "connected");
