@@ -26,6 +26,7 @@ from architus_ws.connections.idle import IdleSockets
 from architus_ws.connections.session import Session
 from architus_ws.fanout.feeds import Feeds
 from architus_ws.fanout.guild_status import GuildStatuses
+from architus_ws.fanout.replay import ResumeOutcome
 from architus_ws.fanout.sender import DirectSender, Message
 from architus_ws.fanout.spectators import Spectators
 from architus_ws.observability import access_log
@@ -143,6 +144,7 @@ class Gateway:
             self.responder,
             random_source,
             self._emit,
+            self._resumed,
         )
         self.table = self.handlers.table()
         self.idle = IdleSockets(
@@ -213,6 +215,12 @@ class Gateway:
 
     def _delivered(self, event: str, sockets: int) -> None:
         self.metrics.delivered(event, sockets)
+
+    def _resumed(self, outcome: ResumeOutcome) -> None:
+        self.metrics.resumes.labels(outcome.value).inc()
+        if outcome is not ResumeOutcome.RECOVERED:
+            # warning: each one makes a dashboard reload its pools
+            logger.warning("a resume was not recovered: %s", outcome.value)
 
     async def _emit(self, event: str, message: Message, sid: str) -> None:
         if self.sender.to_socket(sid, event, message):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 
 from architus_sdk.wire import STREAM_EVENTS, ResumePoint
 from architus_ws.auth.permissions import Access, LogAccess
@@ -25,19 +26,31 @@ CATCH_UP_TIMEOUT = 8.0
 Emit = Callable[[str, Message, str], Awaitable[None]]
 
 
+class ResumeOutcome(StrEnum):
+    """How a resume ended: `recovered`, or why not (the label of `architus_resumes`)."""
+
+    RECOVERED = "recovered"
+    NEW_EPOCH = "new_epoch"  # the bus lost its history since the client's position
+    FEED_STALLED = "feed_stalled"  # this node's feed stood still short of the client's seqs
+    HISTORY_TRIMMED = "history_trimmed"  # events after the position are no longer kept
+    BUS_UNAVAILABLE = "bus_unavailable"  # the history could not be read
+    CLOSED = "closed"  # the socket went away during the replay
+
+
 async def replay(
     bus: Bus, emit: Emit, session: Session, access: Access, feed: GuildFeed, resume: ResumePoint
-) -> tuple[bool, int]:
+) -> tuple[ResumeOutcome, int]:
     """Send the socket every event after `resume` that the feed has already sent, in order.
 
-    Returns (recovered, replayed). Loops because the feed moves on while history is read;
-    ends with the socket exactly at the feed's position, so live events follow seamlessly.
+    Returns the outcome and how many events were sent. Loops because the feed moves on while
+    history is read; ends with the socket exactly at the feed's position, so live events
+    follow seamlessly.
     """
     if resume.epoch != feed.epoch:
-        return False, 0
+        return ResumeOutcome.NEW_EPOCH, 0
     cursor = {Stream.POOL: resume.pool_seq, Stream.LOGS: resume.logs_seq}
     if not await catch_up(feed, cursor):
-        return False, 0
+        return ResumeOutcome.FEED_STALLED, 0
     # Without log access the logs stream is not the socket's to replay.
     streams = [Stream.POOL] if access.logs is LogAccess.NONE else [Stream.POOL, Stream.LOGS]
     replayed = 0
@@ -49,13 +62,15 @@ async def replay(
             try:
                 missed = await bus.history(feed.guild_id, stream, after=cursor[stream])
             except BusUnavailable:
-                missed = None
-            if missed is None or feed.epoch != resume.epoch:
-                return False, replayed
+                return ResumeOutcome.BUS_UNAVAILABLE, replayed
+            if feed.epoch != resume.epoch:
+                return ResumeOutcome.NEW_EPOCH, replayed
+            if missed is None:
+                return ResumeOutcome.HISTORY_TRIMMED, replayed
             if session.closed:
                 # the client gave up waiting (it will resume elsewhere): replaying on into a
                 # closed socket would only take CPU from everyone else
-                return False, replayed
+                return ResumeOutcome.CLOSED, replayed
             for event in missed:
                 if event.seq > target:
                     break
@@ -64,7 +79,7 @@ async def replay(
                     continue
                 await emit(STREAM_EVENTS[stream], RawJson(event.payload), session.sid)
                 replayed += 1
-    return True, replayed
+    return ResumeOutcome.RECOVERED, replayed
 
 
 async def catch_up(feed: GuildFeed, cursor: dict[Stream, int]) -> bool:

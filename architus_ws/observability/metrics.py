@@ -141,6 +141,13 @@ class Metrics:
             "Redis did not answer: while it counts, N nodes allow N times each budget",
             registry=self.registry,
         )
+        self.resumes = Counter(
+            "architus_resumes",
+            "Spectates with `resume`, by outcome: recovered, or why not (new_epoch, "
+            "feed_stalled, history_trimmed, bus_unavailable, closed)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.registry.register(_SpectatedCollector(spectator_counts))
         self.registry.register(_PausedWritesCollector(paused_writes))
         # apart: only the private listener (ARCHITUS_METRICS_ADDRESS) shows guild ids

@@ -30,7 +30,7 @@ from architus_ws.auth.elevation import Elevation
 from architus_ws.auth.tokens import Claims, InvalidToken, TokenVerifier
 from architus_ws.connections.session import Session
 from architus_ws.fanout.feeds import Feeds, GuildFeed
-from architus_ws.fanout.replay import replay
+from architus_ws.fanout.replay import ResumeOutcome, replay
 from architus_ws.fanout.sender import Message
 from architus_ws.fanout.spectators import Spectators
 from architus_ws.requests.errors import RequestError
@@ -59,6 +59,7 @@ class RequestHandlers:
         responder: ResponseMaker,
         random_source: Callable[[], random.Random],
         emit: Callable[[str, Message, str], Awaitable[None]],
+        resumed: Callable[[ResumeOutcome], None],
     ) -> None:
         self._tokens = tokens
         self._elevation = elevation
@@ -69,6 +70,7 @@ class RequestHandlers:
         self._responder = responder
         self._random_source = random_source
         self._emit = emit
+        self._resumed = resumed
 
     @classmethod
     def models(cls) -> dict[str, type[BaseModel]]:
@@ -172,11 +174,12 @@ class RequestHandlers:
             if previous.guild_id != guild_id:
                 self._feeds.leave(previous.guild_id, session.sid)
         access = permissions.access(claims, guild_id, request.include_logs)
-        recovered, replayed = False, 0
+        outcome, replayed = None, 0
         if request.resume is not None:
-            recovered, replayed = await replay(
+            outcome, replayed = await replay(
                 self._bus, self._emit, session, access, feed, request.resume
             )
+            self._resumed(outcome)
         self._still_current(session, claims, feed)
         # No await between reading the position and entering the rooms.
         position = feed.position()
@@ -186,7 +189,7 @@ class RequestHandlers:
             epoch=position.epoch,
             pool_seq=position.pool_seq,
             logs_seq=position.logs_seq,
-            recovered=recovered,
+            recovered=outcome is ResumeOutcome.RECOVERED,
             replayed=replayed,
         ).model_dump()
 

@@ -8,6 +8,7 @@ import random
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 
 from architus_sdk.wire import EntityType, LogOtherBody
@@ -219,8 +220,27 @@ async def test_resume_is_refused_when_history_no_longer_reaches(connect: ClientF
         )
         assert recent["data"]["recovered"] is True
         assert recent["data"]["replayed"] == 5
+        # why each was not recovered is counted, for the operator
+        assert await resumes(running.url) == {
+            "history_trimmed": 1,
+            "new_epoch": 1,
+            "feed_stalled": 1,
+            "recovered": 1,
+        }
     finally:
         await running.stop()
+
+
+async def resumes(url: str) -> dict[str, int]:
+    """`architus_resumes_total` of the node at `url`, by outcome (those counted at all)."""
+    async with aiohttp.ClientSession() as http, http.get(url + "/metrics") as response:
+        text = await response.text()
+    prefix = 'architus_resumes_total{outcome="'
+    return {
+        line[len(prefix) :].split('"')[0]: int(float(line.split()[-1]))
+        for line in text.splitlines()
+        if line.startswith(prefix)
+    }
 
 
 async def test_failover_resumes_on_another_node(redis_url: str, connect: ClientFactory) -> None:
