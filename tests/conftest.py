@@ -322,7 +322,8 @@ class GatewayProcess:
             "--redis",
             self.redis_url,
             "--log-level",
-            "error",
+            # e.g. =warning with pytest -s: why the fleet tests' resumes were not recovered
+            os.environ.get("ARCHITUS_TEST_NODE_LOG_LEVEL", "error"),
             env=self.env,
         )
         # Ready is the port answering; on a busy machine a start can take long, so the limit

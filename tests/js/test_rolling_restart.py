@@ -27,7 +27,11 @@ CLIENTS = 50
 WINDOW = 3.0  # ARCHITUS_DRAIN_SECONDS of every node
 # the process's own shutdown after the window (uvicorn closing, the bus disconnecting)
 EXIT_MARGIN = 5.0
-ENV = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET}
+# History enough for the whole run (200 events/s for at most ~100 s): the default 1000 a
+# stream is 10 s at this rate, and a `stay` dashboard waits for its node to restart, which on
+# busy cores can take longer; how far history reaches is not what this test is about
+# (tests/architus_ws/fanout/test_resume.py is).
+ENV = {**os.environ, "ARCHITUS_JWT_SECRET": SECRET, "ARCHITUS_HISTORY_EVENTS": "20000"}
 
 
 @pytest.mark.timeout(300)
