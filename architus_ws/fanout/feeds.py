@@ -4,7 +4,9 @@ A feed holds the node's bus subscription for its guild and is the only thing tha
 guild's pushes to its rooms, so it knows exactly which seq each room has been sent: that is
 where a joining socket starts (`pool_seq`/`logs_seq` in the spectate ack). Events arrive once
 per node; each is encoded once per room (pool, public logs, private logs), never per socket.
-A gap in seqs (the bus connection dropped) is filled from the bus's history before going on.
+A gap in seqs (the bus connection dropped) is filled from the bus's history before going on;
+so is whatever the bus's position shows past the feed when the bus says `RESYNC` (its live
+connection is back), so that a quiet guild does not wait for its next event to be whole.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from architus_sdk.wire import STREAM_EVENTS
 from architus_ws.auth.permissions import event_class
 from architus_ws.fanout import rooms
 from architus_ws.fanout.sender import RawJson, Sender
-from bot_bridge.bus import Bus, BusEvent, BusUnavailable, Position, Stream, Subscription
+from bot_bridge.bus import (
+    RESYNC,
+    Bus,
+    BusEvent,
+    BusUnavailable,
+    Position,
+    Stream,
+    Subscription,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -130,20 +140,37 @@ class Feeds:
 
     async def _forward(self, feed: GuildFeed, subscription: Subscription) -> None:
         async for event in subscription:
+            if event is RESYNC:
+                await self._resync(feed)
+                continue
             try:
                 await self._forward_one(feed, event)
             except Exception:
                 # One bad event must not end the guild's feed for every spectator.
                 logger.exception("guild %s: could not forward %.200r", feed.guild_id, event.payload)
 
-    async def _forward_one(self, feed: GuildFeed, event: BusEvent) -> None:
-        if event.epoch != feed.epoch:
+    async def _resync(self, feed: GuildFeed) -> None:
+        """Send what was published while the bus's live connection was down."""
+        try:
+            position = await self._bus.position(feed.guild_id)
+        except BusUnavailable as error:
+            # down again: another RESYNC follows when it is back
+            logger.warning("guild %s: cannot resync: %s", feed.guild_id, error)
+            return
+        self._adopt(feed, position.epoch)
+        for stream, seq in ((Stream.POOL, position.pool_seq), (Stream.LOGS, position.logs_seq)):
+            if seq > feed.last_seq[stream]:
+                await self._fill_gap(feed, stream, feed.last_seq[stream], seq + 1)
+
+    def _adopt(self, feed: GuildFeed, epoch: str) -> None:
+        if epoch != feed.epoch:
             # The bus lost its history (e.g. Redis restarted empty): a new epoch begins.
-            logger.warning(
-                "guild %s: epoch %s replaced by %s", feed.guild_id, feed.epoch, event.epoch
-            )
-            feed.epoch = event.epoch
+            logger.warning("guild %s: epoch %s replaced by %s", feed.guild_id, feed.epoch, epoch)
+            feed.epoch = epoch
             feed.last_seq = {Stream.POOL: 0, Stream.LOGS: 0}
+
+    async def _forward_one(self, feed: GuildFeed, event: BusEvent) -> None:
+        self._adopt(feed, event.epoch)
         last = feed.last_seq[event.stream]
         if event.seq <= last:
             return  # published before this feed's starting position

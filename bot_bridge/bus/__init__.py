@@ -6,6 +6,7 @@ Cluster, with `redis_*` beside it); `factory` picks one by the URL's scheme.
 """
 
 from bot_bridge.bus.base import (
+    RESYNC,
     BusBackend,
     BusEvent,
     BusUnavailable,
@@ -14,6 +15,7 @@ from bot_bridge.bus.base import (
     Mirror,
     MirrorWrite,
     Position,
+    Resync,
     SearchHit,
     Stream,
 )
@@ -22,6 +24,7 @@ from bot_bridge.bus.presence import Announcer, GuildPresence, Presence, Presence
 from bot_bridge.bus.routing import Bus, Subscription
 
 __all__ = [
+    "RESYNC",
     "Announcer",
     "Bus",
     "BusBackend",
@@ -35,6 +38,7 @@ __all__ = [
     "Position",
     "Presence",
     "PresenceTimings",
+    "Resync",
     "SearchHit",
     "Stream",
     "Subscription",

@@ -14,9 +14,11 @@ subscriber of the guild. Therefore:
   `publish` of the guild and changes only when the history is lost (an empty Redis). A
   (epoch, seq) pair therefore names one event for good.
 - **Delivery.** Live delivery is at most once: an event published while a subscriber's
-  connection to the bus is down is not delivered live, but it is in the history, and the seq
-  gap tells the subscriber to read it from there. History is the recovery path, not a second
-  delivery path.
+  connection to the bus is down is not delivered live, but it is in the history. The
+  subscriber learns it missed something either from the seq gap of the next event or, when
+  the connection comes back, from `RESYNC` in place of an event (a quiet guild may have no
+  next event for a long time): it then reads its position and the history from its own seqs.
+  History is the recovery path, not a second delivery path.
 - **History.** Bounded by count and age. `history(after=s)` returns every event with seq > s
   in order, or `None` when the history no longer reaches back to s + 1.
 
@@ -53,7 +55,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
@@ -68,6 +70,16 @@ from architus_sdk.wire.entities import entity_id
 class Stream(StrEnum):
     POOL = "pool"
     LOGS = "logs"
+
+
+class Resync(Enum):
+    """Delivered in place of an event: live delivery was interrupted and is back, so events
+    of any subscribed guild may have been missed (they are in the history)."""
+
+    NEEDED = "needed"
+
+
+RESYNC = Resync.NEEDED
 
 
 class BusUnavailable(Exception):
@@ -177,8 +189,9 @@ class BusBackend(ABC):
         """Stop delivering the guild's live events to this backend's `next_event`."""
 
     @abstractmethod
-    async def next_event(self) -> BusEvent:
-        """The next live event of any subscribed guild."""
+    async def next_event(self) -> BusEvent | Resync:
+        """The next live event of any subscribed guild, or `RESYNC` once live delivery is back
+        after an interruption."""
 
 
 # The mirror

@@ -21,6 +21,7 @@ from bot_bridge.bus.base import (
     Mirror,
     MirrorWrite,
     Position,
+    Resync,
     SearchHit,
     Stream,
     Watermarked,
@@ -154,7 +155,7 @@ class MemoryBackend(BusBackend):
             if not subscribers:
                 del self._hub.subscribers[guild_id]
 
-    async def next_event(self) -> BusEvent:
+    async def next_event(self) -> BusEvent | Resync:
         return await self._inbox.get()
 
 

@@ -27,7 +27,7 @@ from typing import Any, cast
 import redis.asyncio as redis
 from redis.asyncio.cluster import RedisCluster
 
-from bot_bridge.bus.base import BusUnavailable
+from bot_bridge.bus.base import RESYNC, BusUnavailable
 from bot_bridge.bus.presence import GuildPresence, Presence
 from bot_bridge.bus.redis_channels import LiveChannels, ServerChannels
 from bot_bridge.bus.redis_cluster_channels import ShardedChannels
@@ -243,7 +243,11 @@ class RedisPresence(Presence):
 
     async def next_change(self) -> str:
         while True:
-            name, _ = await self._channels.next_message()
+            message = await self._channels.next_message()
+            if message is RESYNC:
+                # a change missed meanwhile shows at the watcher's next periodic read
+                continue
+            name, _ = message
             if name != CONTROL_CHANNEL:
                 return channel_guild(name)
 

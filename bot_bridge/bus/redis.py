@@ -29,6 +29,7 @@ from architus_sdk.wire import EntityType
 from bot_bridge.bus import redis_keys as keys
 from bot_bridge.bus import redis_scripts as scripts
 from bot_bridge.bus.base import (
+    RESYNC,
     SEARCH_FIELDS,
     BusBackend,
     BusEvent,
@@ -38,6 +39,7 @@ from bot_bridge.bus.base import (
     Mirror,
     MirrorWrite,
     Position,
+    Resync,
     SearchHit,
     Stream,
     Watermarked,
@@ -154,9 +156,12 @@ class RedisBackend(BusBackend):
     async def unsubscribe(self, guild_id: str) -> None:
         await self._channels.unsubscribe([keys.channel(guild_id, stream) for stream in Stream])
 
-    async def next_event(self) -> BusEvent:
+    async def next_event(self) -> BusEvent | Resync:
         while True:
-            name, data = await self._channels.next_message()
+            message = await self._channels.next_message()
+            if message is RESYNC:
+                return RESYNC
+            name, data = message
             if name != keys.CONTROL_CHANNEL:
                 _, stream = keys.parse_channel(name)
                 return BusEvent(stream, data)

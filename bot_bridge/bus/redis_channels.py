@@ -3,8 +3,8 @@
 `LiveChannels` is what the backend needs from pub/sub: subscribe (returns once Redis has
 confirmed, so delivery is certain from then on), unsubscribe, and the next message of any
 subscribed channel. Delivery is at most once: while a connection is down, messages are lost
-and `connected` is false; after it comes back every channel is subscribed again. (The seq
-gap sends subscribers to the history: base.py.)
+and `connected` is false; after it comes back every channel is subscribed again and
+`next_message` answers `RESYNC` once, which sends subscribers to the history (base.py).
 
 `ServerChannels` is one Redis server: one pub/sub connection for the whole process.
 """
@@ -20,7 +20,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from bot_bridge.bus import redis_keys as keys
-from bot_bridge.bus.base import BusUnavailable
+from bot_bridge.bus.base import RESYNC, BusUnavailable, Resync
 from bot_bridge.bus.redis_connection import TRANSIENT
 
 logger = logging.getLogger(__name__)
@@ -47,8 +47,9 @@ class LiveChannels(ABC):
     async def unsubscribe(self, channels: list[str]) -> None: ...
 
     @abstractmethod
-    async def next_message(self) -> tuple[str, str]:
-        """(channel, data) of the next message on a subscribed channel."""
+    async def next_message(self) -> tuple[str, str] | Resync:
+        """(channel, data) of the next message on a subscribed channel, or `RESYNC` once the
+        connection is back after messages may have been lost."""
 
 
 class ServerChannels(LiveChannels):
@@ -91,7 +92,7 @@ class ServerChannels(LiveChannels):
         with contextlib.suppress(*TRANSIENT):
             await self._pubsub.unsubscribe(*channels)
 
-    async def next_message(self) -> tuple[str, str]:
+    async def next_message(self) -> tuple[str, str] | Resync:
         backoff = 0.05
         while True:
             try:
@@ -102,13 +103,15 @@ class ServerChannels(LiveChannels):
                 self.connected = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
-                await self._reconnect()
+                if await self._reconnect():
+                    return RESYNC
                 continue
             except RuntimeError:
                 # No connection yet (Redis was down at start): open it.
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
-                await self._reconnect()
+                if await self._reconnect():
+                    return RESYNC
                 continue
             backoff = 0.05
             if message is None:
@@ -121,15 +124,17 @@ class ServerChannels(LiveChannels):
             elif kind == "message":
                 return name, message["data"]
 
-    async def _reconnect(self) -> None:
-        """Reopen the pub/sub connection; redis-py resubscribes every channel it knew."""
+    async def _reconnect(self) -> bool:
+        """Reopen the pub/sub connection (redis-py resubscribes every channel it knew); whether
+        it is open."""
         try:
             if self._pubsub.connection is None:
                 await self._pubsub.subscribe(keys.CONTROL_CHANNEL)
             else:
                 await self._pubsub.ping()
         except TRANSIENT:
-            return
+            return False
         if not self.connected:
             logger.info("redis bus connection restored")
         self.connected = True
+        return True

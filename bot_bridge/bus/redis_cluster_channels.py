@@ -9,7 +9,7 @@ One pub/sub connection per master that owns a subscribed guild, each with its ow
 all feeding one queue. When a shard's connection is lost (failover, restart) or Redis moves a
 slot away (it then sends `sunsubscribe` for the slot's channels), the slot map is read again
 and the channels are subscribed on their current owner, with backoff, until it works;
-`connected` is false meanwhile.
+`connected` is false meanwhile, and `RESYNC` follows in the messages once it is back.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
-from bot_bridge.bus.base import BusUnavailable
+from bot_bridge.bus.base import RESYNC, BusUnavailable, Resync
 from bot_bridge.bus.redis_channels import CONFIRMATION_TIMEOUT, MAX_BACKOFF, LiveChannels
 from bot_bridge.bus.redis_connection import TRANSIENT
 
@@ -46,7 +46,7 @@ class ShardedChannels(LiveChannels):
         self._owner: dict[str, str] = {}  # channel -> name of the shard it is subscribed on
         self._wanted: set[str] = set()
         self._confirmations: dict[str, asyncio.Future[None]] = {}
-        self._messages: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self._messages: asyncio.Queue[tuple[str, str] | Resync] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self._repair: asyncio.Task[None] | None = None
         self.connected = False
@@ -91,7 +91,7 @@ class ShardedChannels(LiveChannels):
                     with contextlib.suppress(*TRANSIENT):
                         await shard.pubsub.sunsubscribe(name)
 
-    async def next_message(self) -> tuple[str, str]:
+    async def next_message(self) -> tuple[str, str] | Resync:
         return await self._messages.get()
 
     async def _subscribe_on_owner(self, channels: list[str]) -> None:
@@ -185,4 +185,6 @@ class ShardedChannels(LiveChannels):
             if not self.connected:
                 logger.info("redis cluster live connections restored")
             self.connected = True
+            # a shard was lost or a slot moved: messages may have been lost meanwhile
+            self._messages.put_nowait(RESYNC)
             return

@@ -2,7 +2,8 @@
 
 Any number of local subscribers may follow a guild; the backend is subscribed when the first
 arrives and unsubscribed when the last leaves, so a process receives only the guilds it has
-subscribers for. One listener task routes the backend's events to the subscribers' queues.
+subscribers for. One listener task routes the backend's events to the subscribers' queues,
+and `RESYNC` (live delivery is back after an interruption) to every subscriber.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
-from bot_bridge.bus.base import BusEvent, Draft, MirrorWrite, Position, Stream
+from bot_bridge.bus.base import RESYNC, BusEvent, Draft, MirrorWrite, Position, Resync, Stream
 from bot_bridge.bus.factory import backend_for
 from bot_bridge.bus.history import HistoryLimits
 
@@ -21,23 +22,24 @@ logger = logging.getLogger(__name__)
 
 
 class Subscription:
-    """The live events of one guild, in arrival order, for one local subscriber."""
+    """The live events of one guild, in arrival order, for one local subscriber; `RESYNC`
+    where events may have been missed (read the position and the history then)."""
 
     def __init__(self, guild_id: str) -> None:
         self.guild_id = guild_id
-        self._queue: asyncio.Queue[BusEvent] = asyncio.Queue()
+        self._queue: asyncio.Queue[BusEvent | Resync] = asyncio.Queue()
 
     def __aiter__(self) -> Subscription:
         return self
 
-    async def __anext__(self) -> BusEvent:
+    async def __anext__(self) -> BusEvent | Resync:
         return await self._queue.get()
 
     def pending(self) -> int:
         """Events delivered to this subscriber and not yet taken."""
         return self._queue.qsize()
 
-    def _deliver(self, event: BusEvent) -> None:
+    def _deliver(self, event: BusEvent | Resync) -> None:
         self._queue.put_nowait(event)
 
 
@@ -104,6 +106,11 @@ class Bus:
     async def _listen(self) -> None:
         while True:
             event = await self._backend.next_event()
+            if event is RESYNC:
+                for followers in self._subscriptions.values():
+                    for subscription in followers:
+                        subscription._deliver(RESYNC)
+                continue
             try:
                 guild_id = event.guild_id
             except (ValueError, KeyError, TypeError):

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio as redis
 
 from architus_sdk.wire import EntityType, LogOtherBody
 from architus_ws.fanout.replay import CATCH_UP_TIMEOUT
@@ -316,5 +317,31 @@ async def test_redis_restarted_empty_means_a_new_epoch(
         newest = client.received("log_pool")[-1]
         assert (newest["epoch"], newest["seq"]) == (ack["data"]["epoch"], 1)
     finally:
+        await bus.disconnect()
+        await running.stop()
+
+
+async def test_what_a_bus_outage_hid_arrives_without_a_next_event(
+    redis_url: str, connect: ClientFactory
+) -> None:
+    """A quiet guild: the events published while the node's pub/sub connection was down reach
+    its spectators when the connection is back (RESYNC), not only with some later event."""
+    running = await start_gateway(settings(redis_url))
+    bus = Bus(redis_url)
+    await bus.connect()
+    admin = redis.Redis.from_url(redis_url)
+    try:
+        client = await connect(running.url, auth={"token": token(guilds={GUILD: ALL})})
+        await client.call("spectate", {"guild_id": GUILD, "include_logs": True})
+        await publish_mix(Publisher(bus), 2)
+        await client.wait_for(lambda c: len(c.pushes) == 2)
+        # only pub/sub connections: the gateway's commands and the publisher are untouched
+        assert await admin.client_kill_filter(_type="pubsub") >= 1
+        await publish_mix(Publisher(bus), 6)  # during the gateway's reconnect (50 ms at least)
+        await client.wait_for(lambda c: len(c.pushes) == 8, timeout=10)
+        assert seqs(client, "log_pool") == [1, 2, 3, 4]
+        assert seqs(client, "log_other") == [1, 2, 3, 4]
+    finally:
+        await admin.aclose()
         await bus.disconnect()
         await running.stop()

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from architus_sdk.wire import LogOther, LogOtherBody, LogPool
-from bot_bridge.bus import Bus, BusEvent, Draft, Stream, backend_for
+from bot_bridge.bus import Bus, BusEvent, Draft, Resync, Stream, backend_for
 from bot_bridge.bus.history import HistoryLimits
 
 GUILD = "300000000000000001"
@@ -48,8 +48,11 @@ async def bus(bus_url: str) -> AsyncIterator[Bus]:
     await bus.disconnect()
 
 
-async def next_event(subscription: AsyncIterator[BusEvent]) -> BusEvent:
-    return await asyncio.wait_for(anext(subscription), 2)
+async def next_event(subscription: AsyncIterator[BusEvent | Resync]) -> BusEvent:
+    """The next event; nothing interrupts the bus here, so a RESYNC fails the test."""
+    item = await asyncio.wait_for(anext(subscription), 2)
+    assert isinstance(item, BusEvent), item
+    return item
 
 
 async def test_seqs_start_at_one_and_count_per_stream(bus: Bus) -> None:
@@ -139,7 +142,9 @@ async def test_unsubscribed_guild_is_not_delivered(bus: Bus, bus_url: str) -> No
         wanted = await backend.publish(pool_draft(GUILD))
         # One guild, one channel, one connection: had the first subscription lived on, the
         # event published in between would have been delivered before `wanted`.
-        assert (await asyncio.wait_for(delivered, 2)).payload == wanted.payload
+        got = await asyncio.wait_for(delivered, 2)
+        assert isinstance(got, BusEvent), got
+        assert got.payload == wanted.payload
     finally:
         delivered.cancel()
         await asyncio.gather(delivered, return_exceptions=True)

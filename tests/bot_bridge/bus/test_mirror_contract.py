@@ -13,6 +13,7 @@ import pytest
 from architus_sdk.wire import EntityType, LogOtherBody, LogPool
 from bot_bridge.bus import Bus, Mirror, mirror_for
 from bot_bridge.publisher import Publisher
+from tests.bot_bridge.bus.test_contract import next_event
 
 GUILD = "310000000000000001"
 
@@ -43,7 +44,7 @@ async def test_a_push_follows_its_mirror_write(parts: tuple[Publisher, Mirror, B
     publisher, mirror, bus = parts
     async with bus.subscribe(GUILD) as subscription:
         await publisher.upsert(GUILD, EntityType.MEMBER, [member(5, "Ada")])
-        event = await anext(subscription)
+        event = await next_event(subscription)
         # whoever holds the push finds its state in the mirror already
         stored = await mirror.entities(GUILD, EntityType.MEMBER, ["5"])
         assert {key: json.loads(text) for key, text in stored.items()} == {"5": member(5, "Ada")}

@@ -6,7 +6,7 @@ import asyncio
 
 import redis.asyncio as redis
 
-from bot_bridge.bus import Bus, BusUnavailable, Stream
+from bot_bridge.bus import RESYNC, Bus, BusUnavailable, Stream
 from bot_bridge.bus import redis_keys as keys
 from tests.bot_bridge.bus.test_contract import GUILD, OTHER_GUILD, next_event, pool_draft
 from tests.conftest import RedisServer
@@ -77,7 +77,10 @@ async def test_survives_a_redis_restart_and_resubscribes(own_redis: RedisServer)
                         break
                     except BusUnavailable:
                         await asyncio.sleep(0.05)
-            # Redis came back empty: a new history, so a new epoch, and live delivery resumed.
+            # Live delivery comes back with a RESYNC (what was published before the channels
+            # were subscribed again is only in the history)...
+            assert await asyncio.wait_for(anext(subscription), 10) is RESYNC
+            # ...and Redis came back empty: a new history, so a new epoch, delivered live.
             again = await bus.publish(pool_draft())
             received = await next_event(subscription)
     finally:
