@@ -4,7 +4,10 @@ The `regex` package writes counted repeats out while compiling: `^a{10000000}$` 
 4.5 s and 2.4 GB, on whichever thread compiled it. So a trigger is scanned first, and only
 a pattern whose compiled size this scanner can bound is compiled at all. It also bounds the
 places a match may backtrack to, which is what a match's memory grows with (the time limit on
-matching caps the rest).
+matching caps the rest), and refuses a lookaround inside a loop: a lookaround matches no
+characters, so a loop of one gains nothing, while each pass adds to the history of the groups
+it captures (`^(?=(?:a|aa)*?(a)+)+\\w*?\\1+$` held 75 MB after its 100 ms, growing with the
+speed of the machine; counted repeats of it, `{10}`, hold under 1 MB).
 
 This is a small scanner, not a regex parser, and it is conservative: it accepts literals,
 `.`, `^`, `$`, escapes of punctuation, `\\d \\w \\s` (and negations), `\\b \\B \\A \\Z`,
@@ -57,8 +60,10 @@ class _Refused(Exception):
 class _Group:
     size: int = 0  # atoms inside, with counted repeats written out
     choices: int = 0  # places a match may backtrack to, written out the same way
-    lookaround: bool = False
-    last: tuple[int, int] | None = None  # size and choices of what a quantifier would repeat
+    lookaround: bool = False  # this group is one
+    holds_lookaround: bool = False  # one is inside it
+    # size, choices and whether it holds a lookaround, of what a quantifier would repeat
+    last: tuple[int, int, bool] | None = None
 
 
 def regex_problem(pattern: str) -> str | None:
@@ -89,7 +94,7 @@ def _scan(pattern: str) -> tuple[int, int]:
         if char in "\\[":
             i = _escape(pattern, i + 1, in_class=False) if char == "\\" else _class(pattern, i + 1)
             group.size += 1
-            group.last = (1, 0)
+            group.last = (1, 0, False)
         elif char == "(":
             i, lookaround = _group_opener(pattern, i + 1)
             stack.append(_Group(lookaround=lookaround))
@@ -107,8 +112,13 @@ def _scan(pattern: str) -> tuple[int, int]:
         elif char in "*+?{":
             if group.last is None:
                 raise _Refused(f"`{char}` must follow something to repeat, once")
-            count, variable, i = _quantifier(pattern, i)
-            size, choices = group.last
+            count, variable, loops, i = _quantifier(pattern, i)
+            size, choices, holds_lookaround = group.last
+            if loops and holds_lookaround:
+                raise _Refused(
+                    "a lookaround may not be repeated by `*`, `+` or `{n,}` (it matches no "
+                    "characters; a count like {3} is fine)"
+                )
             group.size += size * (count - 1)
             group.choices += choices * (count - 1) + variable
             group.last = None  # a repeat of a repeat is refused
@@ -116,7 +126,7 @@ def _scan(pattern: str) -> tuple[int, int]:
                 i += 1  # lazy or possessive: the same cost
         else:
             group.size += 1
-            group.last = (1, 0)
+            group.last = (1, 0, False)
             i += 1
     while len(stack) > 1:  # unclosed: compiling will say so; count what is there
         _close(stack)
@@ -126,9 +136,11 @@ def _scan(pattern: str) -> tuple[int, int]:
 def _close(stack: list[_Group]) -> None:
     inner = stack.pop()
     size, choices = max(1, inner.size), inner.choices + inner.lookaround
+    holds_lookaround = inner.lookaround or inner.holds_lookaround
     stack[-1].size += size
     stack[-1].choices += choices
-    stack[-1].last = (size, choices)
+    stack[-1].holds_lookaround |= holds_lookaround
+    stack[-1].last = (size, choices, holds_lookaround)
 
 
 def _escape(pattern: str, i: int, in_class: bool) -> int:
@@ -179,14 +191,15 @@ def _group_opener(pattern: str, i: int) -> tuple[int, bool]:
     raise _Refused(_SUPPORTED)
 
 
-def _quantifier(pattern: str, i: int) -> tuple[int, bool, int]:
+def _quantifier(pattern: str, i: int) -> tuple[int, bool, bool, int]:
     """The quantifier at `pattern[i]`: the most copies it may compile to, whether the count is
-    left open (a place to backtrack to), and the index after it."""
+    left open (a place to backtrack to), whether it loops without a bound, and the index after
+    it."""
     char = pattern[i]
     if char in "*?":
-        return 1, True, i + 1  # a loop, or an option, is compiled once
+        return 1, True, char == "*", i + 1  # a loop, or an option, is compiled once
     if char == "+":
-        return 2, True, i + 1  # compiled as one copy, then a loop of it
+        return 2, True, True, i + 1  # compiled as one copy, then a loop of it
     repeat = _REPEAT.match(pattern, i)
     if repeat is None or not (repeat[1] or repeat[3]):
         raise _Refused("a `{` in a regex must be a repeat like {3} or {2,5}; write \\{ for a brace")
@@ -194,10 +207,10 @@ def _quantifier(pattern: str, i: int) -> tuple[int, bool, int]:
     if max(low, high) > REPEAT_LIMIT:
         raise _Refused(f"regex repeat counts are at most {REPEAT_LIMIT}")
     if not comma:
-        return max(1, low), False, repeat.end()
+        return max(1, low), False, False, repeat.end()
     if not repeat[3]:
-        return low + 1, True, repeat.end()  # `{n,}`: n copies, then a loop
-    return max(1, high), low != high, repeat.end()
+        return low + 1, True, True, repeat.end()  # `{n,}`: n copies, then a loop
+    return max(1, high), low != high, False, repeat.end()
 
 
 def _count(digits: str) -> int:
