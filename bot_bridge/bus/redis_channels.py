@@ -71,7 +71,7 @@ class ServerChannels(LiveChannels):
 
     async def close(self) -> None:
         with contextlib.suppress(*TRANSIENT, RedisError):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._pubsub.aclose()
 
     async def subscribe(self, channels: list[str]) -> None:
         loop = asyncio.get_running_loop()

@@ -69,7 +69,7 @@ class ShardedChannels(LiveChannels):
         await asyncio.gather(*tasks, return_exceptions=True)
         for shard in self._shards.values():
             with contextlib.suppress(*TRANSIENT, RedisError):
-                await shard.pubsub.aclose()  # type: ignore[no-untyped-call]
+                await shard.pubsub.aclose()
         self._shards.clear()
 
     async def subscribe(self, channels: list[str]) -> None:
@@ -160,7 +160,7 @@ class ShardedChannels(LiveChannels):
             self._start_repair()
             # the connection is already failing: closing it is best effort
             with contextlib.suppress(*TRANSIENT, RedisError):
-                await shard.pubsub.aclose()  # type: ignore[no-untyped-call]
+                await shard.pubsub.aclose()
 
     def _start_repair(self) -> None:
         if self._repair is None or self._repair.done():
