@@ -140,14 +140,14 @@ class Feeds:
 
     async def _forward(self, feed: GuildFeed, subscription: Subscription) -> None:
         async for event in subscription:
-            if event is RESYNC:
-                await self._resync(feed)
-                continue
             try:
-                await self._forward_one(feed, event)
+                if event is RESYNC:
+                    await self._resync(feed)
+                else:
+                    await self._forward_one(feed, event)
             except Exception:
                 # One bad event must not end the guild's feed for every spectator.
-                logger.exception("guild %s: could not forward %.200r", feed.guild_id, event.payload)
+                logger.exception("guild %s: could not forward %.200r", feed.guild_id, event)
 
     async def _resync(self, feed: GuildFeed) -> None:
         """Send what was published while the bus's live connection was down."""
