@@ -158,9 +158,9 @@ class Feeds:
             logger.warning("guild %s: cannot resync: %s", feed.guild_id, error)
             return
         self._adopt(feed, position.epoch)
-        for stream, seq in ((Stream.POOL, position.pool_seq), (Stream.LOGS, position.logs_seq)):
-            if seq > feed.last_seq[stream]:
-                await self._fill_gap(feed, stream, feed.last_seq[stream], seq + 1)
+        for stream in Stream:
+            if position.seq(stream) > feed.last_seq[stream]:
+                await self._fill_gap(feed, stream, feed.last_seq[stream], position.seq(stream) + 1)
 
     def _adopt(self, feed: GuildFeed, epoch: str) -> None:
         if epoch != feed.epoch:

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 import redis.asyncio as redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from architus_sdk.wire import EntityType, LogOtherBody
 from architus_ws.fanout.replay import CATCH_UP_TIMEOUT
@@ -236,11 +237,11 @@ async def resumes(url: str) -> dict[str, int]:
     """`architus_resumes_total` of the node at `url`, by outcome (those counted at all)."""
     async with aiohttp.ClientSession() as http, http.get(url + "/metrics") as response:
         text = await response.text()
-    prefix = 'architus_resumes_total{outcome="'
     return {
-        line[len(prefix) :].split('"')[0]: int(float(line.split()[-1]))
-        for line in text.splitlines()
-        if line.startswith(prefix)
+        sample.labels["outcome"]: int(sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "architus_resumes_total"
     }
 
 
